@@ -1,0 +1,69 @@
+// Loads web-tree-sitter and the Rust grammar once; every Tree handed out must be deleted by its owner.
+import * as fs from 'fs';
+import * as path from 'path';
+import { Parser, Language, Query, Tree, Node, Edit } from 'web-tree-sitter';
+
+export { Edit };
+export type { Tree, Node };
+
+let language: Language | undefined;
+let parser: Parser | undefined;
+const queryCache = new Map<string, Query>();
+
+/** Where the two wasm files live: beside the bundle when packaged, in node_modules in development. */
+function locateWasm(file: string, packagePath: string): string {
+  const besideBundle = path.join(__dirname, file);
+  if (fs.existsSync(besideBundle)) return besideBundle;
+  return require.resolve(packagePath);
+}
+
+export async function initParser(): Promise<void> {
+  if (parser) return;
+  const runtime = locateWasm('web-tree-sitter.wasm', 'web-tree-sitter/web-tree-sitter.wasm');
+  await Parser.init({ locateFile: () => runtime });
+  language = await Language.load(locateWasm('tree-sitter-rust.wasm', 'tree-sitter-rust/tree-sitter-rust.wasm'));
+  parser = new Parser();
+  parser.setLanguage(language);
+}
+
+function requireParser(): Parser {
+  if (!parser) throw new Error('initParser() must be awaited before parsing');
+  return parser;
+}
+
+export interface ParseOptions {
+  /** Give up after this many milliseconds; the result is then null. */
+  timeoutMs?: number;
+}
+
+/** Parses `text`, reusing `oldTree` (already edited with tree.edit) for an incremental parse. */
+export function parse(text: string, oldTree?: Tree | null, options: ParseOptions = {}): Tree | null {
+  const p = requireParser();
+  if (!options.timeoutMs) return p.parse(text, oldTree ?? null);
+  const deadline = performance.now() + options.timeoutMs;
+  return p.parse(text, oldTree ?? null, {
+    progressCallback: () => performance.now() > deadline,
+  });
+}
+
+/** Parses, runs `use`, and always deletes the tree. */
+export function withTree<T>(text: string, use: (tree: Tree) => T): T {
+  const tree = parse(text);
+  if (!tree) throw new Error('parse failed');
+  try {
+    return use(tree);
+  } finally {
+    tree.delete();
+  }
+}
+
+/** Compiled queries are cached by source: compiling costs more than running. */
+export function query(source: string): Query {
+  let q = queryCache.get(source);
+  if (!q) {
+    if (!language) throw new Error('initParser() must be awaited before querying');
+    q = new Query(language, source);
+    queryCache.set(source, q);
+  }
+  return q;
+}

@@ -1,0 +1,152 @@
+// Per-file facts other files and rules need: imports, structs and enums with field types, aliases, statics, fn return types.
+import type { Node } from '../parser';
+import { addUseDeclaration, emptyUseMap, type UseMap } from './paths';
+import { typeFromNode, type TypeRef } from './types';
+
+export interface FieldFacts {
+  name: string;
+  type?: TypeRef;
+  /** The field's type node span, for fixes that rewrite it. */
+  typeSpan: { start: number; end: number };
+  nameSpan: { start: number; end: number };
+}
+
+export interface StructFacts {
+  name: string;
+  kind: 'struct' | 'enum';
+  typeParams: string[];
+  /** For enums: `Variant.field` or `Variant.0`. */
+  fields: FieldFacts[];
+  span: { start: number; end: number };
+}
+
+export interface AliasFacts {
+  name: string;
+  typeParams: string[];
+  type?: TypeRef;
+}
+
+export interface StaticFacts {
+  name: string;
+  type?: TypeRef;
+  span: { start: number; end: number };
+}
+
+export interface FileFacts {
+  uses: UseMap;
+  structs: Map<string, StructFacts>;
+  aliases: Map<string, AliasFacts>;
+  statics: Map<string, StaticFacts>;
+  fnReturns: Map<string, TypeRef>;
+  /** Text of every item facts were read from: equal signatures mean equal facts. */
+  signature: string;
+}
+
+const ITEM_KINDS = new Set(['use_declaration', 'struct_item', 'enum_item', 'type_item', 'static_item', 'const_item', 'function_item', 'mod_item', 'union_item']);
+
+function typeParamsOf(node: Node): string[] {
+  const params = node.childForFieldName('type_parameters');
+  const names: string[] = [];
+  for (const p of params?.namedChildren ?? []) {
+    const name = p?.childForFieldName('name') ?? (p?.type === 'type_identifier' ? p : null);
+    if (name) names.push(name.text);
+  }
+  return names;
+}
+
+const spanOf = (n: Node) => ({ start: n.startIndex, end: n.endIndex });
+
+function fieldsOf(body: Node | null, prefix: string, uses: UseMap): FieldFacts[] {
+  const fields: FieldFacts[] = [];
+  if (!body) return fields;
+  if (body.type === 'field_declaration_list') {
+    for (const f of body.namedChildren) {
+      if (f?.type !== 'field_declaration') continue;
+      const name = f.childForFieldName('name');
+      const type = f.childForFieldName('type');
+      if (name && type) fields.push({ name: prefix + name.text, type: typeFromNode(type, uses), typeSpan: spanOf(type), nameSpan: spanOf(name) });
+    }
+  } else if (body.type === 'ordered_field_declaration_list') {
+    let i = 0;
+    for (const type of body.childrenForFieldName('type')) {
+      if (type) fields.push({ name: prefix + String(i), type: typeFromNode(type, uses), typeSpan: spanOf(type), nameSpan: spanOf(type) });
+      i++;
+    }
+  }
+  return fields;
+}
+
+function structFacts(node: Node, uses: UseMap): StructFacts | undefined {
+  const name = node.childForFieldName('name');
+  if (!name) return undefined;
+  const base = { name: name.text, typeParams: typeParamsOf(node), span: spanOf(node) };
+  if (node.type !== 'enum_item') return { ...base, kind: 'struct', fields: fieldsOf(node.childForFieldName('body'), '', uses) };
+  const fields: FieldFacts[] = [];
+  for (const v of node.childForFieldName('body')?.namedChildren ?? []) {
+    if (v?.type !== 'enum_variant') continue;
+    const vname = v.childForFieldName('name');
+    fields.push(...fieldsOf(v.childForFieldName('body'), `${vname?.text ?? '?'}.`, uses));
+  }
+  return { ...base, kind: 'enum', fields };
+}
+
+/** Items of the file and of inline `mod` blocks, in order. */
+export function* itemsOf(container: Node): Generator<Node> {
+  for (const child of container.namedChildren) {
+    if (!child) continue;
+    if (child.type === 'mod_item') {
+      const body = child.childForFieldName('body');
+      if (body) yield* itemsOf(body);
+      continue;
+    }
+    if (ITEM_KINDS.has(child.type)) yield child;
+  }
+}
+
+/** Reads the file's facts. Imports are read first so types in any item resolve against all of them. */
+export function collectFacts(root: Node): FileFacts {
+  const uses = emptyUseMap();
+  const items = [...itemsOf(root)];
+  for (const item of items) if (item.type === 'use_declaration') addUseDeclaration(item, uses);
+  const facts: FileFacts = { uses, structs: new Map(), aliases: new Map(), statics: new Map(), fnReturns: new Map(), signature: '' };
+  const signature: string[] = [];
+  for (const item of items) {
+    switch (item.type) {
+      case 'use_declaration':
+        signature.push(item.text);
+        break;
+      case 'struct_item':
+      case 'enum_item':
+      case 'union_item': {
+        const s = structFacts(item, uses);
+        if (s) facts.structs.set(s.name, s);
+        signature.push(item.text);
+        break;
+      }
+      case 'type_item': {
+        const name = item.childForFieldName('name');
+        if (name) facts.aliases.set(name.text, { name: name.text, typeParams: typeParamsOf(item), type: typeFromNode(item.childForFieldName('type'), uses) });
+        signature.push(item.text);
+        break;
+      }
+      case 'static_item':
+      case 'const_item': {
+        const name = item.childForFieldName('name');
+        if (name) facts.statics.set(name.text, { name: name.text, type: typeFromNode(item.childForFieldName('type'), uses), span: spanOf(item) });
+        signature.push(item.text);
+        break;
+      }
+      case 'function_item': {
+        const name = item.childForFieldName('name');
+        const ret = typeFromNode(item.childForFieldName('return_type'), uses);
+        if (name && ret) {
+          facts.fnReturns.set(name.text, ret);
+          signature.push(`fn ${name.text} -> ${item.childForFieldName('return_type')?.text}`);
+        }
+        break;
+      }
+    }
+  }
+  facts.signature = signature.join('\n');
+  return facts;
+}

@@ -1,0 +1,115 @@
+// Turns the names written in a file into canonical paths (`M` -> `std::sync::Mutex`) using its `use` items.
+import type { Node } from '../parser';
+
+/** Local name -> full path, from `use` declarations; globs keep their module paths. */
+export interface UseMap {
+  names: Map<string, string>;
+  globs: string[];
+}
+
+export function emptyUseMap(): UseMap {
+  return { names: new Map(), globs: [] };
+}
+
+/** Names the prelude brings into every module. */
+const PRELUDE: Record<string, string> = {
+  Box: 'std::boxed::Box',
+  Vec: 'std::vec::Vec',
+  Option: 'std::option::Option',
+  Some: 'std::option::Option::Some',
+  None: 'std::option::Option::None',
+  Result: 'std::result::Result',
+  Ok: 'std::result::Result::Ok',
+  Err: 'std::result::Result::Err',
+  String: 'std::string::String',
+  drop: 'std::mem::drop',
+};
+
+/** What well-known modules export, so that `use std::sync::*` can be resolved without the sources. */
+const KNOWN_MODULE_MEMBERS: Record<string, string[]> = {
+  'std::sync': ['Arc', 'Mutex', 'RwLock', 'Weak', 'Condvar', 'Barrier', 'Once', 'OnceLock', 'LazyLock', 'mpsc', 'atomic'],
+  'std::cell': ['RefCell', 'Cell', 'OnceCell', 'Ref', 'RefMut', 'UnsafeCell', 'LazyCell'],
+  'std::rc': ['Rc', 'Weak'],
+  'std::collections': ['HashMap', 'HashSet', 'BTreeMap', 'BTreeSet', 'VecDeque', 'LinkedList', 'BinaryHeap'],
+  'std::mem': ['drop', 'forget', 'take', 'replace', 'swap', 'ManuallyDrop'],
+  'tokio::sync': ['Mutex', 'RwLock', 'Semaphore', 'Notify', 'OnceCell', 'mpsc', 'oneshot', 'broadcast', 'watch', 'Barrier'],
+  'parking_lot': ['Mutex', 'RwLock', 'ReentrantMutex', 'FairMutex', 'Condvar', 'Once', 'MutexGuard', 'RwLockReadGuard', 'RwLockWriteGuard', 'MappedMutexGuard'],
+  'spin': ['Mutex', 'RwLock', 'Once', 'Lazy'],
+  'futures::lock': ['Mutex'],
+  'async_lock': ['Mutex', 'RwLock', 'Semaphore', 'Barrier'],
+  'async_std::sync': ['Mutex', 'RwLock', 'Arc', 'Condvar'],
+};
+
+/** `core::`/`alloc::` are re-exported by `std`; `::x` is `x`. */
+export function normalizePath(path: string): string {
+  let p = path.replace(/\s+/g, '').replace(/^::/, '');
+  p = p.replace(/^(core|alloc)::/, 'std::');
+  p = p.replace(/^std::sync::(mutex|rwlock)::/, 'std::sync::');
+  p = p.replace(/^tokio::sync::(mutex|rwlock)::/, 'tokio::sync::');
+  return p;
+}
+
+/** Resolves a written path (`M`, `sync::Mutex`, `std::sync::Mutex`) against the file's imports. */
+export function canonicalPath(written: string, uses: UseMap): string {
+  const path = normalizePath(written);
+  const [head, ...rest] = path.split('::');
+  const imported = uses.names.get(head);
+  if (imported) return normalizePath([imported, ...rest].join('::'));
+  if (rest.length === 0) {
+    for (const glob of uses.globs) {
+      if (KNOWN_MODULE_MEMBERS[glob]?.includes(head)) return `${glob}::${head}`;
+    }
+    if (PRELUDE[head]) return PRELUDE[head];
+  }
+  return path;
+}
+
+function collectUse(node: Node, prefix: string, out: UseMap): void {
+  const join = (a: string, b: string) => (a ? `${a}::${b}` : b);
+  switch (node.type) {
+    case 'identifier':
+    case 'scoped_identifier':
+    case 'crate':
+    case 'super': {
+      const full = join(prefix, node.text);
+      const name = full.split('::').pop()!;
+      out.names.set(name, normalizePath(full));
+      return;
+    }
+    case 'self':
+      if (prefix) out.names.set(prefix.split('::').pop()!, normalizePath(prefix));
+      return;
+    case 'use_as_clause': {
+      const target = node.childForFieldName('path');
+      const alias = node.childForFieldName('alias');
+      if (target && alias && alias.text !== '_') out.names.set(alias.text, normalizePath(join(prefix, target.text)));
+      return;
+    }
+    case 'use_wildcard': {
+      const target = node.namedChildren.find((c) => c !== null);
+      out.globs.push(normalizePath(join(prefix, target ? target.text : '')));
+      return;
+    }
+    case 'scoped_use_list': {
+      const target = node.childForFieldName('path');
+      const list = node.childForFieldName('list');
+      if (list) collectUse(list, join(prefix, target ? target.text : ''), out);
+      return;
+    }
+    case 'use_list':
+      for (const child of node.namedChildren) if (child) collectUse(child, prefix, out);
+      return;
+  }
+}
+
+/** Adds the names one `use_declaration` brings in. */
+export function addUseDeclaration(useDecl: Node, out: UseMap): void {
+  const argument = useDecl.childForFieldName('argument');
+  if (argument) collectUse(argument, '', out);
+}
+
+/** The last segment of a path: `std::sync::Mutex` -> `Mutex`. */
+export function lastSegment(path: string): string {
+  const i = path.lastIndexOf('::');
+  return i < 0 ? path : path.slice(i + 2);
+}

@@ -1,0 +1,69 @@
+// Types as written, reduced to what rules ask: a canonical path and its generic arguments.
+import type { Node } from '../parser';
+import { canonicalPath, type UseMap } from './paths';
+
+export interface TypeRef {
+  /** Canonical path (`std::sync::Mutex`), or the written name when it cannot be resolved. */
+  path: string;
+  args: TypeRef[];
+  /** Behind `&` or `&mut`. */
+  reference?: boolean;
+  /** The node it was read from: offsets for fixes. */
+  node?: { start: number; end: number; text: string };
+}
+
+const span = (n: Node) => ({ start: n.startIndex, end: n.endIndex, text: n.text });
+
+/** Reads a type node; tuples become `(..)` with their elements as args. Unknown shapes give undefined. */
+export function typeFromNode(node: Node | null, uses: UseMap): TypeRef | undefined {
+  if (!node) return undefined;
+  switch (node.type) {
+    case 'type_identifier':
+    case 'scoped_type_identifier':
+    case 'primitive_type':
+      return { path: canonicalPath(node.text, uses), args: [], node: span(node) };
+    case 'generic_type': {
+      const base = node.childForFieldName('type');
+      const argsNode = node.childForFieldName('type_arguments');
+      const args: TypeRef[] = [];
+      for (const a of argsNode?.namedChildren ?? []) {
+        const t = a && typeFromNode(a, uses);
+        if (t) args.push(t);
+      }
+      return base ? { path: canonicalPath(base.text, uses), args, node: span(node) } : undefined;
+    }
+    case 'reference_type': {
+      const inner = typeFromNode(node.childForFieldName('type'), uses);
+      return inner ? { ...inner, reference: true } : undefined;
+    }
+    case 'tuple_type': {
+      const args = node.namedChildren.map((c) => c && typeFromNode(c, uses)).filter((t): t is TypeRef => !!t);
+      return { path: '(..)', args, node: span(node) };
+    }
+    case 'array_type': {
+      const el = typeFromNode(node.childForFieldName('element'), uses);
+      return { path: '[..]', args: el ? [el] : [], node: span(node) };
+    }
+    case 'bounded_type':
+    case 'abstract_type':
+    case 'dynamic_type':
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Smart pointers and references that method calls auto-deref through. */
+const TRANSPARENT = new Set(['std::sync::Arc', 'std::rc::Rc', 'std::boxed::Box', 'std::pin::Pin', 'std::sync::LazyLock', 'once_cell::sync::Lazy', 'lazy_static::Lazy', 'std::sync::OnceLock']);
+
+/** `Arc<Mutex<T>>` -> `Mutex<T>`: what `.lock()` on a value of this type is really called on. */
+export function derefTransparent(t: TypeRef): TypeRef {
+  let cur = t;
+  while (TRANSPARENT.has(cur.path) && cur.args.length > 0) cur = cur.args[0];
+  return cur;
+}
+
+export function typeToString(t: TypeRef): string {
+  const base = t.path === '(..)' ? `(${t.args.map(typeToString).join(', ')})` : t.args.length ? `${t.path}<${t.args.map(typeToString).join(', ')}>` : t.path;
+  return t.reference ? `&${base}` : base;
+}

@@ -1,0 +1,109 @@
+// The shape every rule module has, and what rules report. Pure data: no LSP types.
+import type { Node } from './parser';
+import type { SourceFile } from './source';
+import type { Workspace } from './workspace';
+import type { OffsetRange } from './text';
+
+export type Severity = 'error' | 'warning' | 'info' | 'hint';
+
+export interface RuleDocs {
+  /** One line, shown in tables and as the diagnostic's headline. */
+  summary: string;
+  whatItDoes: string;
+  whyBad: string;
+  example: string;
+  useInstead: string;
+  /** Where Blindspot deliberately differs from clippy or other tools. */
+  differences?: string;
+}
+
+export interface TextEdit extends OffsetRange {
+  newText: string;
+}
+
+export interface FileEdit {
+  path: string;
+  edits: TextEdit[];
+}
+
+export interface Fix {
+  title: string;
+  edits: FileEdit[];
+  /** The fix a user most likely wants; LSP marks it isPreferred. */
+  preferred?: boolean;
+  /** Sound to apply unattended (`--fix`, `source.fixAll`). */
+  safe?: boolean;
+  /** Range to select after applying, e.g. a placeholder the user must fill (offsets after the edit). */
+  select?: { path: string } & OffsetRange;
+}
+
+export interface Related {
+  path: string;
+  range: OffsetRange;
+  message: string;
+}
+
+export interface Finding {
+  ruleId: string;
+  severity: Severity;
+  path: string;
+  range: OffsetRange;
+  message: string;
+  related: Related[];
+  fixes: Fix[];
+  /** Lines for the hover's "why it matters here" section. */
+  notes: string[];
+}
+
+export type Report = Omit<Finding, 'ruleId' | 'severity' | 'path' | 'related' | 'fixes' | 'notes'> &
+  Partial<Pick<Finding, 'related' | 'fixes' | 'notes' | 'severity'>>;
+
+export interface RuleContext {
+  file: SourceFile;
+  workspace: Workspace;
+  settings: EngineSettings;
+  report(finding: Report): void;
+}
+
+export interface FunctionContext extends RuleContext {
+  /** A function item (`function_item`) whose body this call analyses. */
+  fn: Node;
+}
+
+/**
+ * A rule checks either one function at a time (cached per function, so an edit re-analyses only
+ * what it touched), one whole file, or the whole workspace (cross-file facts like type graphs).
+ */
+export interface Rule {
+  id: string;
+  severity: Severity;
+  docs: RuleDocs;
+  /** clippy lint names whose `#[allow(clippy::…)]` also silences this rule. */
+  clippyLints?: string[];
+  checkFunction?(ctx: FunctionContext): void;
+  checkFile?(ctx: RuleContext): void;
+  /** Workspace-wide rules; findings may land in any file. */
+  checkWorkspace?(ctx: { workspace: Workspace; settings: EngineSettings; report(path: string, finding: Report): void }): void;
+}
+
+export interface RuleSetting {
+  enabled?: boolean;
+  severity?: Severity;
+}
+
+export interface EngineSettings {
+  rules: Record<string, RuleSetting>;
+  /** Extra fully qualified type paths whose guards block (like clippy's await-holding-invalid-types). */
+  extraBlockingGuards: string[];
+  /** Files larger than this are skipped with a message. */
+  maxFileBytes: number;
+  /** A parse that takes longer is abandoned and the file skipped. */
+  parseTimeoutMs: number;
+}
+
+export const defaultSettings: EngineSettings = {
+  rules: {},
+  extraBlockingGuards: [],
+  maxFileBytes: 5 * 1024 * 1024,
+  parseTimeoutMs: 5000,
+};
