@@ -21,6 +21,9 @@ const common = {
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
+  // web-tree-sitter's ESM build calls createRequire(import.meta.url), which is empty in a CJS bundle.
+  define: { 'import.meta.url': '__importMetaUrl' },
+  banner: { js: "const __importMetaUrl = require('url').pathToFileURL(__filename).href;" },
 };
 
 const entries = [
