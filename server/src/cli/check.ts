@@ -1,0 +1,168 @@
+// `blindspot check`: walk, index every file (cross-file facts), analyse (and with --fix, fix) each,
+// then print in the chosen format. Bad files are reported and skipped; the run goes on.
+import { Engine } from '../engine/analyze';
+import { crateInfoFor } from '../engine/crate';
+import { initParser } from '../engine/parser';
+import type { Finding, RuleSetting } from '../engine/rule';
+import type { Command } from './command';
+import { colorsWanted, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, type CliContext } from './context';
+import { CHECK_USAGE, parseCheckOptions, type CheckOptions } from './check-options';
+import { explainRule } from './explain';
+import { fixFile } from './fix';
+import { formatJson } from './format-json';
+import { formatSarif } from './format-sarif';
+import { formatText } from './format-text';
+import { isSkipped, readSource, writeAtomically, type SourceText } from './read';
+import { displayPath, SEVERITY_ORDER, SourceLines, type CheckReport, type FileOutcome, type Skip } from './report';
+import { makeStyle } from './style';
+import { collectFiles } from './walk';
+
+function ruleSettings(options: CheckOptions, ctx: CliContext): Record<string, RuleSetting> {
+  const settings: Record<string, RuleSetting> = {};
+  for (const rule of ctx.rules) {
+    const off = (options.only.length > 0 && !options.only.includes(rule.id)) || options.disabled.includes(rule.id);
+    if (off) settings[rule.id] = { enabled: false };
+  }
+  return settings;
+}
+
+function makeEngine(options: CheckOptions, ctx: CliContext): Engine {
+  const engine = new Engine(ctx.rules);
+  engine.updateSettings({ maxFileBytes: options.maxFileBytes, rules: ruleSettings(options, ctx) });
+  engine.onRuleError = (ruleId, filePath, error) => {
+    ctx.stderr(`blindspot: internal error in rule ${ruleId} on ${displayPath(ctx.cwd, filePath)} (the rule was skipped there): ${error instanceof Error ? error.message : String(error)}\n`);
+  };
+  return engine;
+}
+
+/** The engine words its reasons for a status line ("skipped: …"); the CLI adds its own prefix. */
+function reason(text: string): string {
+  return text.replace(/^skipped:\s*/, '');
+}
+
+class CheckRun {
+  readonly skipped: Skip[] = [];
+  readonly outcomes: FileOutcome[] = [];
+  ioError = false;
+  readonly lines: SourceLines;
+
+  constructor(private readonly engine: Engine, private readonly options: CheckOptions, private readonly ctx: CliContext) {
+    this.lines = new SourceLines(options.maxFileBytes);
+  }
+
+  skip(filePath: string, why: string): void {
+    this.skipped.push({ path: filePath, reason: why });
+    this.ctx.stderr(`blindspot: skipped ${displayPath(this.ctx.cwd, filePath)}: ${why}\n`);
+  }
+
+  read(filePath: string): SourceText | undefined {
+    const read = readSource(filePath, this.options.maxFileBytes);
+    if (!isSkipped(read)) return read;
+    this.skip(filePath, read.skipped);
+    return undefined;
+  }
+
+  /** First pass: every file's facts (struct fields, aliases) so the second pass resolves across files. */
+  index(files: string[]): string[] {
+    return files.filter((filePath) => {
+      const source = this.read(filePath);
+      if (!source) return false;
+      const rejected = this.engine.indexText(filePath, source.text);
+      if (rejected) this.skip(filePath, reason(rejected));
+      return !rejected;
+    });
+  }
+
+  analyze(filePath: string): void {
+    const source = this.read(filePath);
+    if (!source) return;
+    const crate = crateInfoFor(filePath);
+    const outcome = this.options.fix ? this.fix(filePath, source, crate) : this.plainCheck(filePath, source.text, crate);
+    if (!outcome) return;
+    outcome.findings = outcome.findings.filter((f) => this.wanted(f));
+    this.outcomes.push(outcome);
+  }
+
+  private plainCheck(filePath: string, text: string, crate: ReturnType<typeof crateInfoFor>): FileOutcome | undefined {
+    const result = this.engine.checkText(filePath, text, crate);
+    if (result.skipped) {
+      this.skip(filePath, reason(result.skipped));
+      return undefined;
+    }
+    this.lines.remember(filePath, text);
+    return { path: filePath, findings: result.findings, fixed: [] };
+  }
+
+  private fix(filePath: string, source: SourceText, crate: ReturnType<typeof crateInfoFor>): FileOutcome | undefined {
+    const fixed = fixFile(this.engine, filePath, source.text, crate);
+    if (fixed.skipped) {
+      this.skip(filePath, reason(fixed.skipped));
+      return undefined;
+    }
+    const shown = displayPath(this.ctx.cwd, filePath);
+    if (fixed.refused) this.ctx.stderr(`blindspot: left ${shown} untouched: ${fixed.refused}\n`);
+    let kept = fixed;
+    if (fixed.applied.length) {
+      try {
+        writeAtomically(filePath, { text: fixed.text, bom: source.bom });
+      } catch (error) {
+        this.ioError = true;
+        this.ctx.stderr(`blindspot: error: cannot write ${shown}: ${error instanceof Error ? error.message : String(error)}\n`);
+        // Report what is still on disk (and let the workspace describe it again).
+        kept = { text: source.text, applied: [], findings: this.engine.checkText(filePath, source.text, crate).findings };
+      }
+    }
+    this.lines.remember(filePath, kept.text);
+    return { path: filePath, findings: kept.findings, fixed: kept.applied, fixRefused: fixed.refused };
+  }
+
+  private wanted(f: Finding): boolean {
+    return SEVERITY_ORDER.indexOf(f.severity) >= SEVERITY_ORDER.indexOf(this.options.minSeverity);
+  }
+
+  report(): CheckReport {
+    return {
+      root: this.ctx.cwd,
+      files: this.outcomes,
+      skipped: this.skipped,
+      rules: this.ctx.rules,
+      version: this.ctx.version,
+      homepage: this.ctx.homepage,
+      lines: this.lines,
+    };
+  }
+}
+
+function render(report: CheckReport, options: CheckOptions, ctx: CliContext): string {
+  if (options.format === 'json') return formatJson(report);
+  if (options.format === 'sarif') return formatSarif(report);
+  return formatText(report, makeStyle(colorsWanted(ctx)), options.quiet);
+}
+
+export async function runCheck(options: CheckOptions, ctx: CliContext): Promise<number> {
+  await initParser();
+  const engine = makeEngine(options, ctx);
+  const walk = collectFiles(options.paths, ctx.cwd);
+  for (const missing of walk.missing) ctx.stderr(`blindspot: error: ${missing}: no such file or folder\n`);
+  const run = new CheckRun(engine, options, ctx);
+  for (const s of walk.skipped) run.skip(s.path, s.reason);
+  for (const filePath of run.index(walk.files)) run.analyze(filePath);
+  const report = run.report();
+  ctx.stdout(render(report, options, ctx));
+  if (walk.missing.length || run.ioError) return EXIT_ERROR;
+  return report.files.some((f) => f.findings.length) ? EXIT_FINDINGS : EXIT_CLEAN;
+}
+
+export const checkCommand: Command = {
+  summary: 'check Rust files and folders (default: .)',
+  usage: CHECK_USAGE,
+  async run(argv, ctx) {
+    const options = parseCheckOptions(argv, ctx);
+    if (options.help) {
+      ctx.stdout(CHECK_USAGE);
+      return EXIT_CLEAN;
+    }
+    if (options.explain !== undefined) return explainRule(options.explain, ctx);
+    return runCheck(options, ctx);
+  },
+};
