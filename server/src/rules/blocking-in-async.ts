@@ -20,12 +20,12 @@ const BLOCKING_FUNCTIONS = new Map<string, string>([
   ['std::fs::File::open', 'std::fs::File::open is blocking file I/O'],
   ['std::fs::File::create', 'std::fs::File::create is blocking file I/O'],
   ['std::fs::File::create_new', 'std::fs::File::create_new is blocking file I/O'],
-  ['futures::executor::block_on', 'block_on inside async code blocks the executor (and can deadlock it)'],
-  ['futures_executor::block_on', 'block_on inside async code blocks the executor (and can deadlock it)'],
-  ['async_std::task::block_on', 'block_on inside async code blocks the executor (and can deadlock it)'],
-  ['pollster::block_on', 'block_on inside async code blocks the executor (and can deadlock it)'],
-  ['tokio::runtime::Handle::block_on', 'Handle::block_on inside async code panics or deadlocks the runtime'],
-  ['tokio::runtime::Runtime::block_on', 'Runtime::block_on inside async code panics or deadlocks the runtime'],
+  ['futures::executor::block_on', 'block_on blocks the executor (and can deadlock it)'],
+  ['futures_executor::block_on', 'block_on blocks the executor (and can deadlock it)'],
+  ['async_std::task::block_on', 'block_on blocks the executor (and can deadlock it)'],
+  ['pollster::block_on', 'block_on blocks the executor (and can deadlock it)'],
+  ['tokio::runtime::Handle::block_on', 'Handle::block_on panics or deadlocks the runtime'],
+  ['tokio::runtime::Runtime::block_on', 'Runtime::block_on panics or deadlocks the runtime'],
 ]);
 
 /** `std::fs` free functions (all blocking); the value says whether `tokio::fs` has the same function with the same result. */
@@ -340,7 +340,7 @@ function tokioAsyncMethodFix(c: Candidate): Fix | undefined {
   const m = methodCall(c.call);
   if (!m) return undefined;
   return {
-    title: `Use .${m.name.replace(/^blocking_/, '')}(..).await`,
+    title: `Use .${m.name.replace(/^blocking_/, '')}(${m.args.length ? '..' : ''}).await`,
     preferred: true,
     safe: true,
     edits: [{ path: '', edits: [{ start: m.nameNode.startIndex, end: m.nameNode.endIndex, newText: m.name.replace(/^blocking_/, '') }, { start: c.call.endIndex, end: c.call.endIndex, newText: '.await' }] }],
