@@ -149,7 +149,7 @@ export class Engine {
       const own: Finding[] = [];
       for (const rule of rules) {
         if (!rule.checkFunction) continue;
-        this.runRule(rule, file, own, (ctx) => rule.checkFunction!({ ...ctx, fn }));
+        this.runRule(rule, file, own, (ctx) => rule.checkFunction!({ ...ctx, fn, impl }));
       }
       findings.push(...own);
       if (cache && own.every((f) => localTo(f, file.path, fn.startIndex, fn.endIndex))) {

@@ -68,6 +68,8 @@ export interface RuleContext {
 export interface FunctionContext extends RuleContext {
   /** A function item (`function_item`) whose body this call analyses. */
   fn: Node;
+  /** The `impl` or `trait` the function belongs to (it decides `Self`), if any. */
+  impl: Node | null;
 }
 
 /**

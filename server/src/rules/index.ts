@@ -1,8 +1,13 @@
 // The rule registry, sorted by id. Adding a rule: one module here, its docs inside it, one fixture folder.
 import type { Rule } from '../engine/rule';
+import { lockAcrossAwait } from './lock-across-await';
+import { refcellAcrossAwait } from './refcell-across-await';
 import { blockingInAsync } from './blocking-in-async';
+import { boxLeak } from './box-leak';
+import { memForget } from './mem-forget';
+import { unsafeWithoutSafetyComment } from './unsafe-without-safety-comment';
 
-export const rules: Rule[] = [blockingInAsync].sort((a: Rule, b: Rule) => a.id.localeCompare(b.id));
+export const rules: Rule[] = [lockAcrossAwait, refcellAcrossAwait, blockingInAsync, boxLeak, memForget, unsafeWithoutSafetyComment].sort((a: Rule, b: Rule) => a.id.localeCompare(b.id));
 
 export function findRule(id: string): Rule | undefined {
   return rules.find((r) => r.id === id);

@@ -10,6 +10,8 @@ export interface TypeRef {
   reference?: boolean;
   /** The node it was read from: offsets for fixes. */
   node?: { start: number; end: number; text: string };
+  /** The written path part (`Mutex` in `Mutex<T>`), what a fix rewrites to change the type. */
+  base?: { start: number; end: number; text: string };
 }
 
 const span = (n: Node) => ({ start: n.startIndex, end: n.endIndex, text: n.text });
@@ -21,7 +23,7 @@ export function typeFromNode(node: Node | null, uses: UseMap): TypeRef | undefin
     case 'type_identifier':
     case 'scoped_type_identifier':
     case 'primitive_type':
-      return { path: canonicalPath(node.text, uses), args: [], node: span(node) };
+      return { path: canonicalPath(node.text, uses), args: [], node: span(node), base: span(node) };
     case 'generic_type': {
       const base = node.childForFieldName('type');
       const argsNode = node.childForFieldName('type_arguments');
@@ -30,7 +32,7 @@ export function typeFromNode(node: Node | null, uses: UseMap): TypeRef | undefin
         const t = a && typeFromNode(a, uses);
         if (t) args.push(t);
       }
-      return base ? { path: canonicalPath(base.text, uses), args, node: span(node) } : undefined;
+      return base ? { path: canonicalPath(base.text, uses), args, node: span(node), base: span(base) } : undefined;
     }
     case 'reference_type': {
       const inner = typeFromNode(node.childForFieldName('type'), uses);
@@ -51,6 +53,16 @@ export function typeFromNode(node: Node | null, uses: UseMap): TypeRef | undefin
     default:
       return undefined;
   }
+}
+
+/** The first type inside `t` (itself included) whose path satisfies `match`, depth first. */
+export function findInType(t: TypeRef, match: (path: string) => boolean): TypeRef | undefined {
+  if (match(t.path)) return t;
+  for (const a of t.args) {
+    const found = findInType(a, match);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** Smart pointers and references that method calls auto-deref through. */

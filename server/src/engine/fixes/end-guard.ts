@@ -1,0 +1,66 @@
+// Fixes that end a guard's life before the await it is held across.
+import type { Node } from '../parser';
+import type { Fix, RuleContext } from '../rule';
+import type { HeldGuard } from '../held-across-await';
+import type { TypeEnv } from '../resolve/expr';
+import { statementIn } from '../syntax';
+
+/** Inserts `code` as its own line before `statement`, indented like it (or inline when it shares a line). */
+export function insertBefore(ctx: RuleContext, statement: Node, code: string): { start: number; end: number; newText: string } {
+  const { lines } = ctx.file;
+  const line = lines.positionAt(statement.startIndex).line;
+  const lineStart = lines.lineStart(line);
+  const before = ctx.file.text.slice(lineStart, statement.startIndex);
+  if (/^[ \t]*$/.test(before)) return { start: lineStart, end: lineStart, newText: `${before}${code}\n` };
+  return { start: statement.startIndex, end: statement.startIndex, newText: `${code} ` };
+}
+
+/** `let g = m.lock(); …; x.await` with no use of `g` from the await's statement on: insert `drop(g);` before it. */
+export function dropBeforeAwaitFix(ctx: RuleContext, held: HeldGuard, env: TypeEnv): Fix | undefined {
+  const { life } = held;
+  if (life.kind !== 'named' || life.bindings.length !== 1) return undefined;
+  const binding = life.bindings[0];
+  const block = binding.statement?.parent;
+  const awaitNode = ctx.file.root.descendantForIndex(held.crossed[0].offset, held.crossed[0].offset);
+  if (!block || !awaitNode || !binding.statement) return undefined;
+  const statement = statementIn(block, awaitNode);
+  if (!statement || statement.id === binding.statement.id || statement.startIndex < binding.statement.endIndex) return undefined;
+  const usedLater = env.locals.references(binding).some((r) => r.startIndex >= statement.startIndex);
+  if (usedLater) return undefined;
+  return {
+    title: `Release \`${binding.name}\` before the await: insert \`drop(${binding.name});\``,
+    edits: [{ path: ctx.file.path, edits: [insertBefore(ctx, statement, `drop(${binding.name});`)] }],
+    preferred: true,
+    safe: true,
+  };
+}
+
+function freshName(env: TypeEnv, wanted: string): string {
+  const taken = (n: string) => new RegExp(`\\b${n}\\b`).test(env.fn.text);
+  if (!taken(wanted)) return wanted;
+  for (let i = 2; ; i++) if (!taken(`${wanted}_${i}`)) return `${wanted}_${i}`;
+}
+
+/** `match m.lock().unwrap().get(&k).cloned() { … }` -> `let value = …; match value { … }`: the guard ends with the let. */
+export function bindScrutineeFix(ctx: RuleContext, held: HeldGuard, env: TypeEnv): Fix | undefined {
+  if (held.life.kind !== 'temporary' || held.life.bindings.length) return undefined;
+  let scrutinee: Node | null = null;
+  let owner: Node | null = null;
+  for (let cur: Node | null = held.acq.guard; cur && cur.parent; cur = cur.parent) {
+    const p: Node = cur.parent;
+    if (p.type === 'match_expression' && p.childForFieldName('value')?.id === cur.id) [scrutinee, owner] = [cur, p];
+    else if (p.type === 'let_condition' && p.childForFieldName('value')?.id === cur.id && p.parent?.type === 'if_expression') [scrutinee, owner] = [cur, p.parent];
+    if (scrutinee || p.type.endsWith('statement') || p.type === 'block') break;
+  }
+  // Binding the guard itself would keep it alive: there must be a value computed from it.
+  if (!scrutinee || !owner || scrutinee.id === held.acq.guard.id) return undefined;
+  const block = owner.parent?.type === 'expression_statement' ? owner.parent.parent : owner.parent;
+  const statement = block ? statementIn(block, owner) : null;
+  if (!statement) return undefined;
+  const name = freshName(env, 'value');
+  return {
+    title: `Bind the scrutinee to \`${name}\` first, so the guard is released before the ${owner.type === 'match_expression' ? 'match' : 'if let'} body`,
+    edits: [{ path: ctx.file.path, edits: [insertBefore(ctx, statement, `let ${name} = ${scrutinee.text};`), { start: scrutinee.startIndex, end: scrutinee.endIndex, newText: name }] }],
+    preferred: true,
+  };
+}

@@ -1,0 +1,70 @@
+// "Switch to tokio::sync::Mutex": rewrite the lock's declaration and every acquisition of it in the file.
+import type { Node } from '../parser';
+import type { Fix, FileEdit, RuleContext, TextEdit } from '../rule';
+import type { Acquisition } from '../resolve/locks';
+import type { TypeEnv } from '../resolve/expr';
+import { canonicalPath } from '../resolve/paths';
+import { findInType } from '../resolve/types';
+import { enclosingBody, isAsync, walk } from '../syntax';
+
+const TOKIO_EQUIVALENT: Record<string, string> = {
+  'std::sync::Mutex': 'tokio::sync::Mutex',
+  'std::sync::RwLock': 'tokio::sync::RwLock',
+  'parking_lot::Mutex': 'tokio::sync::Mutex',
+  'parking_lot::RwLock': 'tokio::sync::RwLock',
+};
+
+export function usesTokio(ctx: RuleContext): boolean {
+  return ctx.file.crate.dependencies.has('tokio') || [...ctx.file.facts.uses.names.values()].some((p) => p.startsWith('tokio'));
+}
+
+/** `.lock().unwrap()` -> `.lock().await`: replaces what follows the call up to the end of the guard expression. */
+function awaitEdit(acq: Acquisition): TextEdit | undefined {
+  if (!['lock', 'read', 'write'].includes(acq.method)) return undefined;
+  return { start: acq.call.endIndex, end: acq.guard.endIndex, newText: '.await' };
+}
+
+/** `Mutex::new(..)` inside struct literals of `structName` that initialise `fieldName`. */
+function structLiteralConstructors(root: Node, structName: string, fieldName: string, lockPath: string, ctx: RuleContext): TextEdit[] {
+  const edits: TextEdit[] = [];
+  walk(root, (n) => {
+    if (n.type !== 'field_initializer' || n.childForFieldName('field')?.text !== fieldName) return true;
+    const literal = n.parent?.parent;
+    const name = literal?.childForFieldName('name')?.text;
+    if (literal?.type !== 'struct_expression' || (name !== structName && name !== 'Self')) return true;
+    walk(n, (c) => {
+      if (c.type !== 'scoped_identifier' || !/^(new|default|const_new)$/.test(c.childForFieldName('name')?.text ?? '')) return true;
+      const owner = c.childForFieldName('path');
+      if (owner && canonicalPath(owner.text, ctx.file.facts.uses) === lockPath) edits.push({ start: owner.startIndex, end: owner.endIndex, newText: TOKIO_EQUIVALENT[lockPath] });
+      return true;
+    });
+    return false;
+  });
+  return edits;
+}
+
+export function switchToTokioFix(ctx: RuleContext, acq: Acquisition, env: TypeEnv, all: Acquisition[]): Fix | undefined {
+  const target = TOKIO_EQUIVALENT[acq.lock.path];
+  const origin = acq.typed?.origin;
+  if (!target || !acq.certain || !origin || !usesTokio(ctx)) return undefined;
+  const sameLock = all.filter((a) => a.key === acq.key && a.lock.path === acq.lock.path);
+  if (sameLock.some((a) => !a.body || !isAsync(a.body) || !awaitEdit(a))) return undefined;
+  const edits: FileEdit[] = [];
+  const add = (path: string, e: TextEdit) => {
+    const fe = edits.find((x) => x.path === path) ?? (edits.push({ path, edits: [] }), edits[edits.length - 1]);
+    if (!fe.edits.some((x) => x.start === e.start && x.end === e.end)) fe.edits.push(e);
+  };
+  const lockType = origin.type && findInType(origin.type, (p) => p === acq.lock.path || canonicalPath(p, ctx.file.facts.uses) === acq.lock.path);
+  if (lockType?.base) add(origin.path, { start: lockType.base.start, end: lockType.base.end, newText: target });
+  if (origin.ctor) add(origin.path, { start: origin.ctor.start, end: origin.ctor.end, newText: target });
+  const [structName, fieldName] = origin.key.split('.');
+  if (fieldName && !origin.key.startsWith('static')) {
+    for (const e of structLiteralConstructors(ctx.file.root, structName, fieldName, acq.lock.path, ctx)) add(ctx.file.path, e);
+  }
+  if (!lockType?.base && !origin.ctor) return undefined;
+  for (const a of sameLock) add(ctx.file.path, awaitEdit(a)!);
+  const functions = new Set(sameLock.map((a) => enclosingBody(a.call)?.id));
+  const reach = functions.size > 1 || edits.some((e) => e.path !== ctx.file.path) || origin.key.includes('.') ? ` (changes ${edits.reduce((n, e) => n + e.edits.length, 0)} places in ${functions.size} function${functions.size > 1 ? 's' : ''}${edits.length > 1 ? ` and ${edits.length} files` : ''})` : '';
+  void env;
+  return { title: `Switch \`${acq.receiver.text}\` to ${target}${reach}`, edits };
+}

@@ -1,0 +1,48 @@
+// Shared by lock-across-await and refcell-across-await: guards alive at a suspension point.
+import type { Node } from './parser';
+import type { FunctionContext } from './rule';
+import { TypeEnv } from './resolve/expr';
+import { acquisitionsIn, type Acquisition, type LockKind } from './resolve/locks';
+import { guardLife, isAlive, type GuardLife } from './lifetimes';
+import { awaitPoints, type AwaitPoint } from './awaits';
+import { isAsync } from './syntax';
+
+export interface HeldGuard {
+  acq: Acquisition;
+  life: GuardLife;
+  crossed: AwaitPoint[];
+}
+
+export interface FunctionAnalysis {
+  env: TypeEnv;
+  acquisitions: Acquisition[];
+  held(kind: LockKind): HeldGuard[];
+}
+
+/** Analyses one function item once; rules ask it for the guards of the kind they care about. */
+export function analyseFunction(ctx: FunctionContext): FunctionAnalysis {
+  const env = new TypeEnv(ctx.file, ctx.workspace, ctx.fn, ctx.impl);
+  const acquisitions = acquisitionsIn(ctx.fn, env, ctx.settings.extraBlockingGuards);
+  const awaitsByBody = new Map<number, AwaitPoint[]>();
+  const awaitsOf = (body: Node) => {
+    let points = awaitsByBody.get(body.id);
+    if (!points) awaitsByBody.set(body.id, (points = awaitPoints(body)));
+    return points;
+  };
+  return {
+    env,
+    acquisitions,
+    held(kind) {
+      const out: HeldGuard[] = [];
+      for (const acq of acquisitions) {
+        if (acq.lock.kind !== kind || !acq.body || !isAsync(acq.body)) continue;
+        const points = awaitsOf(acq.body);
+        if (!points.some((p) => p.offset >= acq.guard.endIndex)) continue;
+        const life = guardLife(acq, env, ctx.file.crate.edition);
+        const crossed = points.filter((p) => p.offset >= acq.guard.endIndex && isAlive(life, p.offset));
+        if (crossed.length) out.push({ acq, life, crossed });
+      }
+      return out;
+    },
+  };
+}
