@@ -1,0 +1,92 @@
+// unsafe-without-safety-comment: an `unsafe` block or `unsafe impl` without a `// SAFETY:` comment stating why it is sound.
+import type { Node } from '../engine/parser';
+import type { Fix, RuleContext, Rule } from '../engine/rule';
+import { walk } from '../engine/syntax';
+
+const SAFETY = /safety:/i;
+/** Parents that hold statements or items: the climb from the block to "its statement" stops below them. */
+const STATEMENT_HOLDERS = new Set(['block', 'source_file', 'declaration_list', 'match_block']);
+
+function isUnsafeImpl(node: Node): boolean {
+  return node.type === 'impl_item' && node.children.some((c) => c?.type === 'unsafe');
+}
+
+/** The block itself, then each enclosing expression up to its statement, let or item: a comment above any of them counts. */
+function anchorsOf(node: Node): Node[] {
+  const anchors = [node];
+  for (let p = node.parent; p && !STATEMENT_HOLDERS.has(p.type); p = p.parent) anchors.push(p);
+  return anchors;
+}
+
+/** Only whitespace between the line's start and `offset`. */
+function startsLine(text: string, offset: number): boolean {
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  return text.slice(lineStart, offset).trim() === '';
+}
+
+/** Comments right above `anchor` (blank lines and attributes may sit between), or a block comment just before it on its line. */
+function hasSafetyComment(anchor: Node, text: string): boolean {
+  for (let s = anchor.previousSibling; s; s = s.previousSibling) {
+    if (s.type === 'attribute_item') continue;
+    if (s.type !== 'line_comment' && s.type !== 'block_comment') return false;
+    const ownLine = startsLine(text, s.startIndex);
+    const inline = s.type === 'block_comment' && !text.slice(s.endIndex, anchor.startIndex).includes('\n');
+    if (!ownLine && !inline) return false;
+    if (SAFETY.test(s.text)) return true;
+  }
+  return false;
+}
+
+/** The part to underline: the `unsafe` keyword of a block, the header of an impl. */
+function flaggedRange(node: Node): { start: number; end: number } {
+  if (node.type === 'impl_item') return { start: node.startIndex, end: node.childForFieldName('type')?.endIndex ?? node.endIndex };
+  const kw = node.children.find((c) => c?.type === 'unsafe');
+  return { start: node.startIndex, end: kw?.endIndex ?? node.endIndex };
+}
+
+/** A `// SAFETY: ` line above the statement (same indentation), or an inline block comment when it does not start a line. */
+function insertSafetyComment(path: string, text: string, target: Node): Fix {
+  const at = target.startIndex;
+  if (startsLine(text, at)) {
+    const lineStart = text.lastIndexOf('\n', at - 1) + 1;
+    const indent = text.slice(lineStart, at);
+    const comment = `${indent}// SAFETY: `;
+    const cursor = lineStart + comment.length;
+    return { title: 'Add a `// SAFETY:` comment', edits: [{ path, edits: [{ start: lineStart, end: lineStart, newText: `${comment}\n` }] }], select: { path, start: cursor, end: cursor } };
+  }
+  const cursor = at + '/* SAFETY: '.length;
+  return { title: 'Add a `/* SAFETY: */` comment', edits: [{ path, edits: [{ start: at, end: at, newText: '/* SAFETY:  */ ' }] }], select: { path, start: cursor, end: cursor } };
+}
+
+export const unsafeWithoutSafetyComment: Rule = {
+  id: 'unsafe-without-safety-comment',
+  severity: 'warning',
+  clippyLints: ['undocumented_unsafe_blocks'],
+  docs: {
+    summary: '`unsafe` block or `unsafe impl` without a `// SAFETY:` comment stating the invariant.',
+    whatItDoes:
+      'Flags every `unsafe { … }` block and `unsafe impl` that has no comment containing `SAFETY:` (any case) directly above it: above the block, or above the statement, `let` or item that contains it; blank lines and attributes may sit between the comment and the code, and a `/* SAFETY: … */` block comment on the same line before it also counts.',
+    whyBad:
+      'An `unsafe` block is a promise that invariants the compiler cannot check hold here. Unwritten, the promise cannot be reviewed, and the next edit breaks it silently: undefined behaviour behind a safe API, the "transitive unsoundness" users of your crate inherit.',
+    example: 'fn first(v: &[u8]) -> u8 {\n    unsafe { *v.get_unchecked(0) }\n}',
+    useInstead: 'fn first(v: &[u8]) -> u8 {\n    assert!(!v.is_empty());\n    // SAFETY: the assert above guarantees index 0 is in bounds.\n    unsafe { *v.get_unchecked(0) }\n}',
+    differences:
+      'Follows clippy::undocumented_unsafe_blocks (comment above the block or its statement, attributes and blank lines allowed in between, `SAFETY:` anywhere in the comment group); `#[allow(clippy::undocumented_unsafe_blocks)]` silences it. Differences: Blindspot does not look inside macro invocations (it sees tokens, not expanded code), and it requires the colon (`// SAFETY:`), as the lint documentation asks. The fix only inserts `// SAFETY: ` for you to complete, so it is never applied unattended.',
+  },
+  checkFile(ctx: RuleContext) {
+    const { file } = ctx;
+    walk(file.root, (node) => {
+      if (node.type !== 'unsafe_block' && !isUnsafeImpl(node)) return true;
+      const anchors = anchorsOf(node);
+      if (anchors.some((a) => hasSafetyComment(a, file.text))) return true;
+      const what = node.type === 'impl_item' ? '`unsafe impl`' : '`unsafe` block';
+      ctx.report({
+        range: flaggedRange(node),
+        message: `${what} without a \`// SAFETY:\` comment: state the invariant that makes it sound`,
+        fixes: [insertSafetyComment(file.path, file.text, anchors[anchors.length - 1])],
+        notes: ['Write above it why every unsafe operation inside is sound here (which caller guarantee or check makes it so).'],
+      });
+      return true;
+    });
+  },
+};
