@@ -59,6 +59,7 @@ export function formatFinding(report: CheckReport, f: Finding, style: Style): st
   lines.push(...snippet(report, f, gutter, style, caretColor));
   for (const r of f.related) lines.push(...relatedBlock(report, r, gutter, style));
   const footer = (kind: string, text: string) => `${pad} ${style.blue('=')} ${style.bold(kind)}: ${text}`;
+  if (f.notes.length || f.fixes.length) lines.push(style.blue(`${pad} |`));
   for (const note of f.notes) lines.push(footer('note', note));
   for (const fix of f.fixes) lines.push(footer('help', fix.safe ? `${fix.title} (safe: \`--fix\` applies it)` : fix.title));
   return lines.join('\n') + '\n';
