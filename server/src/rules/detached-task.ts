@@ -1,0 +1,156 @@
+// detached-task: a task or thread is spawned, its handle dropped, and its body is an endless loop with no way
+// out: nothing can stop it, await it, or notice it died. A file rule: the spawned body may be another fn of the file.
+import type { Node } from '../engine/parser';
+import type { Rule, RuleContext } from '../engine/rule';
+import { functionItems, isBodyBoundary, walk } from '../engine/syntax';
+import { callArgs, callPath, calleeOf, scopedUses } from '../engine/resolve/calls';
+import type { UseMap } from '../engine/resolve/paths';
+
+/** Spawners whose handle detaches the task when dropped (`JoinSet::spawn` and smol's `Task` do not). */
+const SPAWNERS = new Set([
+  'tokio::spawn',
+  'tokio::task::spawn',
+  'tokio::task::spawn_local',
+  'std::thread::spawn',
+  'async_std::task::spawn',
+  'async_std::task::spawn_local',
+]);
+
+/** Macros that end the task by panicking. */
+const EXIT_MACROS = new Set(['panic', 'unreachable', 'todo', 'unimplemented']);
+
+const LOOPS = new Set(['loop_expression', 'while_expression', 'for_expression']);
+
+/** The handle is discarded right away: `tokio::spawn(..);` or `let _ = tokio::spawn(..);`. */
+function handleDropped(call: Node): boolean {
+  const parent = call.parent;
+  if (parent?.type === 'expression_statement') return true;
+  return parent?.type === 'let_declaration' && parent.childForFieldName('pattern')?.text === '_';
+}
+
+/** Same-file functions by name; names declared twice are ambiguous and left out. */
+function functionsByName(root: Node): Map<string, Node | null> {
+  const byName = new Map<string, Node | null>();
+  for (const { fn, impl } of functionItems(root)) {
+    if (impl) continue;
+    const name = fn.childForFieldName('name')?.text;
+    if (name) byName.set(name, byName.has(name) ? null : fn);
+  }
+  return byName;
+}
+
+/** The block the spawned task runs: an async block, a closure's body, or a same-file fn called or named. */
+function spawnedBody(arg: Node, fns: Map<string, Node | null>): Node | undefined {
+  if (arg.type === 'async_block') return arg.namedChildren.find((c) => c?.type === 'block') ?? undefined;
+  if (arg.type === 'closure_expression') {
+    const body = arg.childForFieldName('body');
+    if (body?.type === 'block') return body;
+    return body ? spawnedBody(body, fns) : undefined;
+  }
+  const named = arg.type === 'call_expression' ? calleeOf(arg) : arg;
+  if (named?.type !== 'identifier') return undefined;
+  return fns.get(named.text)?.childForFieldName('body') ?? undefined;
+}
+
+/** A `loop` at the top level of the body: reached unconditionally once the task gets there. */
+function topLevelLoop(body: Node): Node | undefined {
+  for (const stmt of body.namedChildren) {
+    const expr = stmt?.type === 'expression_statement' ? stmt.namedChild(0) : stmt;
+    if (expr?.type === 'loop_expression') return expr;
+  }
+  return undefined;
+}
+
+function labelOf(loop: Node): string | undefined {
+  return loop.namedChildren.find((c) => c?.type === 'label')?.text;
+}
+
+/** A macro's tokens can leave the loop: `select! { _ = stop.recv() => break, .. }`, `try_join!(..)?`. */
+function macroExits(macro: Node): boolean {
+  const name = macro.childForFieldName('macro')?.text.split('::').pop() ?? '';
+  if (EXIT_MACROS.has(name)) return true;
+  let exits = false;
+  walk(macro, (n) => {
+    if (n.type === 'string_literal' || n.type === 'raw_string_literal') return false;
+    for (const c of n.children) if (c && !c.isNamed && (c.type === 'break' || c.type === 'return' || c.type === '?')) exits = true;
+    return !exits;
+  });
+  return exits;
+}
+
+/** True when something inside the loop can end it or the task: break (to this loop), return, `?`, exit, panic. */
+function loopCanEnd(loop: Node, uses: UseMap): boolean {
+  const label = labelOf(loop);
+  let ends = false;
+  const stack: { node: Node; inner: boolean }[] = [{ node: loop, inner: false }];
+  while (stack.length && !ends) {
+    const { node, inner } = stack.pop()!;
+    if (node !== loop && isBodyBoundary(node)) continue;
+    switch (node.type) {
+      case 'break_expression': {
+        const target = node.namedChildren.find((c) => c?.type === 'label')?.text;
+        ends = target ? target === label : !inner;
+        break;
+      }
+      case 'return_expression':
+      case 'try_expression':
+        ends = true;
+        break;
+      case 'macro_invocation':
+        ends = macroExits(node);
+        break;
+      case 'call_expression':
+        ends = callPath(node, uses) === 'std::process::exit';
+        break;
+    }
+    const nestedLoop = node !== loop && LOOPS.has(node.type);
+    for (const c of node.namedChildren) if (c) stack.push({ node: c, inner: inner || nestedLoop });
+  }
+  return ends;
+}
+
+function checkSpawn(ctx: RuleContext, call: Node, uses: UseMap, fns: Map<string, Node | null>): void {
+  const path = callPath(call, uses);
+  if (!path || !SPAWNERS.has(path) || !handleDropped(call)) return;
+  const arg = callArgs(call)[0];
+  const body = arg && spawnedBody(arg, fns);
+  const loop = body && topLevelLoop(body);
+  if (!loop || loopCanEnd(loop, uses)) return;
+  const callee = calleeOf(call)!;
+  const what = path === 'std::thread::spawn' ? 'thread' : 'task';
+  ctx.report({
+    range: { start: callee.startIndex, end: callee.endIndex },
+    message: `detached ${what} never finishes: its loop has no break, return or \`?\`, and the handle is dropped, so nothing can stop or await it`,
+    related: [{ path: ctx.file.path, range: { start: loop.startIndex, end: loop.startIndex + 'loop'.length + (labelOf(loop) ? labelOf(loop)!.length + 2 : 0) }, message: 'this loop never exits' }],
+    notes: [
+      'A task that can never end keeps everything it captured alive for the life of the process, and if it fails nobody learns about it.',
+      what === 'task'
+        ? 'Keep the JoinHandle and abort() or await it on shutdown, or select! on a shutdown signal (a CancellationToken, a closed channel) and break.'
+        : 'Keep the JoinHandle and join() it, and give the loop a stop condition (a flag, a closed channel).',
+    ],
+  });
+}
+
+export const detachedTask: Rule = {
+  id: 'detached-task',
+  severity: 'warning',
+  docs: {
+    summary: 'A spawned task or thread whose handle is dropped runs an endless loop nothing can stop.',
+    whatItDoes:
+      'Flags `tokio::spawn`, `tokio::task::spawn_local`, `std::thread::spawn` and `async_std::task::spawn` calls whose handle is discarded (`spawn(..);` or `let _ = spawn(..)`) when the spawned body reaches an unconditional `loop` with no `break`, `return`, `?`, panic or `select!` branch that leaves it. The body may be an async block, a closure, or a function of the same file.',
+    whyBad:
+      'Such a task can never finish and nobody holds a way to stop it: it keeps its captured state (buffers, connections, `Arc`s) alive until the process exits, keeps working after shutdown began, and if it panics the error is silently lost. Tasks that pile up this way are a memory leak in safe code.',
+    example: 'tokio::spawn(async move {\n    loop {\n        interval.tick().await;\n        metrics.flush().await;\n    }\n});',
+    useInstead:
+      'let token = CancellationToken::new();\nlet child = token.clone();\nlet flusher = tokio::spawn(async move {\n    loop {\n        tokio::select! {\n            _ = child.cancelled() => break,\n            _ = interval.tick() => metrics.flush().await,\n        }\n    }\n});\n// on shutdown:\ntoken.cancel();\nflusher.await?;',
+    differences:
+      'clippy has no counterpart. `JoinSet::spawn` is not flagged (the set owns and aborts its tasks), nor is spawning per connection in an accept loop: only the spawned body is judged, and only when it loops forever.',
+  },
+  checkFile(ctx) {
+    const fns = functionsByName(ctx.file.root);
+    for (const { fn } of functionItems(ctx.file.root)) {
+      const uses = scopedUses(fn, ctx.file.facts.uses);
+      for (const call of fn.descendantsOfType('call_expression')) if (call) checkSpawn(ctx, call, uses, fns);
+    }
+  },
+};
