@@ -1,0 +1,164 @@
+// Open documents: each one owns an EngineDocument (tree + per-function cache) fed with incremental edits,
+// a debounce timer, and the findings of its last analysis tagged with the version they were computed for.
+import type { DidChangeTextDocumentParams, DidOpenTextDocumentParams, TextDocumentContentChangeEvent } from 'vscode-languageserver';
+import type { Engine, EngineDocument, ContentChange } from '../engine/analyze';
+import { crateInfoFor, looseFileCrate, type CrateInfo } from '../engine/crate';
+import type { Finding } from '../engine/rule';
+import { isFileUri, uriToPath } from './uri';
+
+export interface Analysis {
+  /** The document version these findings belong to. */
+  version: number;
+  findings: Finding[];
+  skipped?: string;
+}
+
+export interface OpenDocument {
+  readonly uri: string;
+  readonly path: string;
+  version: number;
+  readonly engineDoc: EngineDocument;
+  timer?: ReturnType<typeof setTimeout>;
+  /** The last analysis; current when its version equals the document's and nothing invalidated it. */
+  analysis?: Analysis;
+  stale: boolean;
+}
+
+export interface DocumentEvents {
+  /** A scheduled analysis finished; `doc.analysis` is current. */
+  analyzed(doc: OpenDocument): void;
+  log(message: string): void;
+}
+
+/** Rust by language id, or by extension for clients that send another id. */
+function isRust(languageId: string, uri: string): boolean {
+  return languageId === 'rust' || uri.endsWith('.rs');
+}
+
+export function crateForUri(uri: string): CrateInfo {
+  return isFileUri(uri) ? crateInfoFor(uriToPath(uri)) : looseFileCrate;
+}
+
+export class DocumentStore {
+  private readonly docs = new Map<string, OpenDocument>();
+  debounceMs: number;
+
+  constructor(private readonly engine: Engine, private readonly events: DocumentEvents, debounceMs: number) {
+    this.debounceMs = debounceMs;
+  }
+
+  get(uri: string): OpenDocument | undefined {
+    return this.docs.get(uri);
+  }
+
+  all(): OpenDocument[] {
+    return [...this.docs.values()];
+  }
+
+  isOpenPath(filePath: string): boolean {
+    return this.all().some((d) => d.path === filePath);
+  }
+
+  open(params: DidOpenTextDocumentParams): OpenDocument | undefined {
+    const { uri, languageId, version, text } = params.textDocument;
+    if (!isRust(languageId, uri)) return undefined;
+    const previous = this.docs.get(uri);
+    if (previous) this.dispose(previous); // a second didOpen replaces the first
+    const doc: OpenDocument = {
+      uri,
+      path: uriToPath(uri),
+      version,
+      engineDoc: this.engine.openDocument(uriToPath(uri), text, crateForUri(uri)),
+      stale: true,
+    };
+    this.docs.set(uri, doc);
+    this.schedule(doc, 0);
+    return doc;
+  }
+
+  /** Applies incremental (or full) changes; a change for a document never opened is logged and dropped. */
+  change(params: DidChangeTextDocumentParams): OpenDocument | undefined {
+    const doc = this.docs.get(params.textDocument.uri);
+    if (!doc) {
+      this.events.log(`didChange for ${params.textDocument.uri}, which is not open: ignored`);
+      return undefined;
+    }
+    const version = params.textDocument.version;
+    if (typeof version === 'number' && version <= doc.version) {
+      this.events.log(`didChange for ${doc.uri} goes from version ${doc.version} to ${version}: applied anyway`);
+    }
+    for (const change of params.contentChanges) this.applyOne(doc, change);
+    if (typeof version === 'number') doc.version = version;
+    doc.stale = true;
+    this.schedule(doc, this.debounceMs);
+    return doc;
+  }
+
+  /**
+   * One change at a time: each range is relative to the text left by the previous one, so it is
+   * converted with the line index as it stands after that change (UTF-16 positions, clamped).
+   */
+  private applyOne(doc: OpenDocument, change: TextDocumentContentChangeEvent): void {
+    if (!('range' in change) || !change.range) {
+      doc.engineDoc.setText(change.text);
+      return;
+    }
+    const lines = doc.engineDoc.lineIndex;
+    const a = lines.offsetAt(change.range.start);
+    const b = lines.offsetAt(change.range.end);
+    const edit: ContentChange = { start: Math.min(a, b), end: Math.max(a, b), text: change.text };
+    doc.engineDoc.applyChanges([edit]);
+  }
+
+  close(uri: string): OpenDocument | undefined {
+    const doc = this.docs.get(uri);
+    if (!doc) return undefined;
+    this.dispose(doc);
+    this.docs.delete(uri);
+    return doc;
+  }
+
+  /** Marks every document for re-analysis (settings or cross-file facts changed). */
+  invalidateAll(delayMs = 0): void {
+    for (const doc of this.docs.values()) {
+      doc.stale = true;
+      this.schedule(doc, delayMs);
+    }
+  }
+
+  /** Re-reads crate info (Cargo.toml changed) for documents on disk. */
+  refreshCrates(): void {
+    for (const doc of this.docs.values()) doc.engineDoc.crate = crateForUri(doc.uri);
+  }
+
+  schedule(doc: OpenDocument, delayMs: number): void {
+    if (doc.timer) clearTimeout(doc.timer);
+    doc.timer = setTimeout(() => {
+      doc.timer = undefined;
+      if (this.docs.get(doc.uri) !== doc) return; // closed (or reopened) meanwhile
+      this.analyzeNow(doc);
+      this.events.analyzed(doc);
+    }, delayMs);
+  }
+
+  /** The findings for the document's current version, analysing now if needed (requests can't wait for the timer). */
+  analyzeNow(doc: OpenDocument): Analysis {
+    if (doc.analysis && doc.analysis.version === doc.version && !doc.stale) return doc.analysis;
+    const version = doc.version;
+    const result = doc.engineDoc.analyze();
+    doc.analysis = { version, findings: result.findings, skipped: result.skipped };
+    doc.stale = false;
+    return doc.analysis;
+  }
+
+  private dispose(doc: OpenDocument): void {
+    if (doc.timer) clearTimeout(doc.timer);
+    doc.timer = undefined;
+    doc.engineDoc.dispose();
+  }
+
+  disposeAll(): void {
+    for (const doc of this.docs.values()) this.dispose(doc);
+    this.docs.clear();
+  }
+}

@@ -1,0 +1,372 @@
+// LSP wiring: capabilities, handler registration and the glue between documents, the workspace scan
+// and the publisher. Every handler is guarded: after shutdown it answers InvalidRequest, and an
+// exception inside it is logged and answered with an error, never allowed to kill the process.
+import {
+  CodeActionKind,
+  DidChangeConfigurationNotification,
+  DidChangeWatchedFilesNotification,
+  ErrorCodes,
+  FileChangeType,
+  ResponseError,
+  TextDocumentSyncKind,
+  type ClientCapabilities,
+  type Connection,
+  type DocumentDiagnosticReport,
+  type FileEvent,
+  type InitializeParams,
+  type InitializeResult,
+} from 'vscode-languageserver';
+import { Engine } from '../engine/analyze';
+import { ruleDocsMarkdown } from '../engine/docs';
+import { initParser } from '../engine/parser';
+import type { Rule } from '../engine/rule';
+import { rules as registeredRules } from '../rules';
+import { codeActions, FIX_ALL_KIND, SHOW_RULE_DOCS_COMMAND } from './code-actions';
+import { ruleDocsHref } from './diagnostics';
+import { DocumentStore, type OpenDocument } from './documents';
+import { hoverAt } from './hover';
+import { Publisher } from './publisher';
+import { defaultServerSettings, parseSettings, type ServerSettings } from './settings';
+import { isDiskPath, pathToUri, uriToPath } from './uri';
+import { WorkspaceScanner, type ScanOutcome } from './workspace';
+
+export const RESCAN_COMMAND = 'blindspot.rescanWorkspace';
+export const RULE_DOCS_REQUEST = 'blindspot/ruleDocs';
+/** The same rule error is logged once per rule and file, not on every keystroke. */
+const MAX_LOGGED_RULE_ERRORS = 256;
+
+interface ClientSupport {
+  configuration: boolean;
+  pullDiagnostics: boolean;
+  diagnosticRefresh: boolean;
+  documentChanges: boolean;
+  dynamicWatchers: boolean;
+  dynamicConfiguration: boolean;
+  showDocument: boolean;
+}
+
+function clientSupport(c: ClientCapabilities): ClientSupport {
+  return {
+    configuration: !!c.workspace?.configuration,
+    pullDiagnostics: !!c.textDocument?.diagnostic,
+    diagnosticRefresh: !!c.workspace?.diagnostics?.refreshSupport,
+    documentChanges: !!c.workspace?.workspaceEdit?.documentChanges,
+    dynamicWatchers: !!c.workspace?.didChangeWatchedFiles?.dynamicRegistration,
+    dynamicConfiguration: !!c.workspace?.didChangeConfiguration?.dynamicRegistration,
+    showDocument: !!c.window?.showDocument?.support,
+  };
+}
+
+function workspaceFolderPaths(params: InitializeParams): string[] {
+  const uris = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
+  return uris.map(uriToPath).filter(isDiskPath);
+}
+
+export class BlindspotServer {
+  readonly engine: Engine;
+  private readonly docs: DocumentStore;
+  private readonly publisher: Publisher;
+  private readonly scanner: WorkspaceScanner;
+  private settings: ServerSettings = defaultServerSettings;
+  private support: ClientSupport = clientSupport({});
+  private folders: string[] = [];
+  private shuttingDown = false;
+  /** Numbers scans so only the latest one clears the status bar's "scanning". */
+  private scanCount = 0;
+  private readonly loggedRuleErrors = new Set<string>();
+
+  constructor(private readonly connection: Connection, rules: Rule[] = registeredRules) {
+    this.engine = new Engine(rules);
+    this.engine.onRuleError = (ruleId, path, error) => this.logRuleError(ruleId, path, error);
+    this.docs = new DocumentStore(this.engine, { analyzed: (doc) => this.afterAnalysis(doc), log: (m) => this.log(m) }, this.settings.debounceMs);
+    this.publisher = new Publisher(connection, this.docs);
+    this.scanner = new WorkspaceScanner({
+      engine: this.engine,
+      isOpen: (p) => this.docs.isOpenPath(p),
+      publish: (p, result, text) => this.publisher.publishClosed(p, result, text),
+      forget: (p) => this.forgetFile(p),
+      log: (m) => this.log(m),
+    });
+  }
+
+  listen(): void {
+    const c = this.connection;
+    c.onInitialize((params) => this.initialize(params));
+    c.onInitialized(() => void this.initialized());
+    c.onShutdown(() => this.shutdown());
+    c.onDidOpenTextDocument(this.notification((p) => this.didOpen(this.docs.open(p))));
+    c.onDidChangeTextDocument(this.notification((p) => this.docs.change(p)));
+    c.onDidCloseTextDocument(this.notification((p) => this.didClose(p.textDocument.uri)));
+    c.onDidChangeConfiguration(this.notification((p) => void this.reloadSettings(p.settings)));
+    c.onDidChangeWatchedFiles(this.notification((p) => void this.filesChanged(p.changes)));
+    c.workspace.onDidChangeWorkspaceFolders(this.notification((e) => this.foldersChanged(e.added.map((f) => f.uri), e.removed.map((f) => f.uri))));
+    c.onCodeAction(this.request((p) => {
+      const doc = this.docs.get(p.textDocument.uri);
+      if (!doc) return [];
+      const analysis = this.docs.analyzeNow(doc);
+      return codeActions(p, { doc, analysis, locate: this.publisher.locator(), documentChanges: this.support.documentChanges });
+    }));
+    c.onHover(this.request((p) => {
+      const doc = this.docs.get(p.textDocument.uri);
+      return doc ? hoverAt(doc, this.docs.analyzeNow(doc), p.position, (id) => this.ruleById(id)) : null;
+    }));
+    c.languages.diagnostics.on(this.request((p) => this.pullDiagnostics(p.textDocument.uri, p.previousResultId)));
+    c.onExecuteCommand(this.request((p) => this.executeCommand(p.command, p.arguments ?? [])));
+    c.onRequest(RULE_DOCS_REQUEST, this.request((p: { ruleId?: string } | undefined) => this.ruleDocs(p?.ruleId)));
+    c.listen();
+  }
+
+  private initialize(params: InitializeParams): Promise<InitializeResult> {
+    this.support = clientSupport(params.capabilities);
+    this.publisher.pullMode = this.support.pullDiagnostics;
+    this.folders = workspaceFolderPaths(params);
+    const options = params.initializationOptions as { settings?: unknown } | undefined;
+    if (options?.settings !== undefined) this.applySettings(parseSettings(options.settings));
+    return initParser().then(() => ({
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: false },
+        hoverProvider: true,
+        executeCommandProvider: { commands: [RESCAN_COMMAND, SHOW_RULE_DOCS_COMMAND] },
+        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+        ...(this.support.pullDiagnostics ? { diagnosticProvider: { identifier: 'blindspot', interFileDependencies: true, workspaceDiagnostics: false } } : {}),
+      },
+      serverInfo: { name: 'blindspot', version: '0.1.0' },
+    }));
+  }
+
+  private async initialized(): Promise<void> {
+    if (this.support.dynamicWatchers) {
+      await this.connection.client.register(DidChangeWatchedFilesNotification.type, {
+        watchers: [{ globPattern: '**/*.rs' }, { globPattern: '**/Cargo.toml' }],
+      });
+    }
+    if (this.support.dynamicConfiguration) await this.connection.client.register(DidChangeConfigurationNotification.type, { section: 'blindspot' });
+    await this.reloadSettings(undefined);
+    if (this.settings.workspaceScan) void this.startScan();
+  }
+
+  // ---- guards -------------------------------------------------------------------------------
+
+  /** Wraps a request handler: InvalidRequest after shutdown; an exception becomes an error reply and a log line. */
+  private request<P, R>(handler: (params: P) => R | Promise<R>): (params: P) => Promise<R> {
+    return async (params: P) => {
+      if (this.shuttingDown) throw new ResponseError(ErrorCodes.InvalidRequest, 'the server is shutting down');
+      try {
+        return await handler(params);
+      } catch (error) {
+        if (error instanceof ResponseError) throw error;
+        this.log(`request failed: ${describe(error)}`);
+        throw new ResponseError(ErrorCodes.InternalError, `blindspot: ${describe(error)}`);
+      }
+    };
+  }
+
+  /** Notifications after shutdown are dropped; exceptions are logged. */
+  private notification<P>(handler: (params: P) => void): (params: P) => void {
+    return (params: P) => {
+      if (this.shuttingDown) return;
+      try {
+        handler(params);
+      } catch (error) {
+        this.log(`notification failed: ${describe(error)}`);
+      }
+    };
+  }
+
+  // ---- documents ----------------------------------------------------------------------------
+
+  private didOpen(doc: OpenDocument | undefined): void {
+    // Pulled diagnostics live in another collection than pushed ones: drop the scan's pushed copy.
+    if (doc && this.publisher.pullMode) this.publisher.clear(doc.uri);
+  }
+
+  private didClose(uri: string): void {
+    const doc = this.docs.close(uri);
+    if (!doc) return;
+    // No tree is kept for a closed file: its facts and findings go back to what the disk says.
+    if (isDiskPath(doc.path) && this.settings.workspaceScan) {
+      void this.scanner.check(doc.path);
+    } else {
+      this.engine.workspace.removeFile(doc.path);
+      this.publisher.clear(uri);
+    }
+  }
+
+  /** The workspace facts version last seen after an analysis: a change means other documents may read new facts. */
+  private factsVersion = 0;
+
+  private afterAnalysis(doc: OpenDocument): void {
+    const before = this.factsVersion;
+    this.factsVersion = this.engine.workspace.version;
+    this.publisher.publishOpen(doc);
+    // This edit changed cross-file facts (a struct's fields, say): the other open documents may read them.
+    if (before === this.factsVersion) return;
+    if (this.support.pullDiagnostics && this.support.diagnosticRefresh) void this.connection.languages.diagnostics.refresh();
+    for (const other of this.docs.all()) {
+      if (other === doc) continue;
+      other.stale = true;
+      this.docs.schedule(other, this.settings.debounceMs);
+    }
+  }
+
+  private pullDiagnostics(uri: string, previousResultId: string | undefined): DocumentDiagnosticReport {
+    const doc = this.docs.get(uri);
+    if (!doc) return { kind: 'full', items: [] };
+    const analysis = this.docs.analyzeNow(doc);
+    const resultId = `${analysis.version}:${this.engine.stamp}:${analysis.findings.length}`;
+    if (previousResultId === resultId) return { kind: 'unchanged', resultId };
+    return { kind: 'full', resultId, items: this.publisher.diagnosticsOf(doc) };
+  }
+
+  // ---- settings -----------------------------------------------------------------------------
+
+  private async reloadSettings(pushed: unknown): Promise<void> {
+    let section: unknown = (pushed as { blindspot?: unknown } | undefined)?.blindspot;
+    if (this.support.configuration) {
+      try {
+        section = await this.connection.workspace.getConfiguration({ section: 'blindspot' });
+      } catch (error) {
+        this.log(`workspace/configuration failed: ${describe(error)}`);
+      }
+    }
+    if (section === undefined || section === null) {
+      if (pushed === undefined && !this.support.configuration) return; // nothing to read: keep what we have
+    }
+    const next = parseSettings(section);
+    if (JSON.stringify(next) === JSON.stringify(this.settings)) return;
+    const scanBefore = this.settings.workspaceScan;
+    this.applySettings(next);
+    this.docs.invalidateAll();
+    if (this.support.pullDiagnostics && this.support.diagnosticRefresh) void this.connection.languages.diagnostics.refresh();
+    if (next.workspaceScan) void this.startScan();
+    else if (scanBefore) this.dropClosedDiagnostics();
+  }
+
+  private applySettings(next: ServerSettings): void {
+    this.settings = next;
+    this.engine.updateSettings(next.engine);
+    this.docs.debounceMs = next.debounceMs;
+  }
+
+  // ---- workspace ----------------------------------------------------------------------------
+
+  /** Starts a scan (cancelling one in progress) and resolves when it ends. */
+  startScan(): Promise<ScanOutcome> {
+    this.scanner.cancel();
+    return this.runScan(++this.scanCount);
+  }
+
+  private async runScan(run: number): Promise<ScanOutcome> {
+    const reporter = await this.connection.window.createWorkDoneProgress().catch(() => undefined);
+    reporter?.begin('Blindspot: scanning workspace', 0, 'listing .rs files', true);
+    this.publisher.scanning = true;
+    this.publisher.statusChanged();
+    const progress = { report: (pct: number, msg: string) => reporter?.report(pct, msg), get cancelled() { return !!reporter?.token.isCancellationRequested; } };
+    try {
+      const outcome = await this.scanner.scan(this.folders, progress);
+      reporter?.report(100, outcome.cancelled ? `cancelled after ${outcome.checked} of ${outcome.files} files` : `${outcome.files} files checked`);
+      this.log(`workspace scan: ${outcome.files} files, ${outcome.checked} checked${outcome.cancelled ? ', cancelled' : ''}`);
+      // Facts gathered by the scan may change what open documents see.
+      this.docs.invalidateAll();
+      return outcome;
+    } finally {
+      reporter?.done();
+      if (run === this.scanCount) {
+        this.publisher.scanning = false;
+        this.publisher.statusChanged();
+      }
+    }
+  }
+
+  private foldersChanged(added: string[], removed: string[]): void {
+    const gone = new Set(removed.map(uriToPath));
+    this.folders = [...this.folders.filter((f) => !gone.has(f)), ...added.map(uriToPath).filter(isDiskPath)];
+    if (this.settings.workspaceScan) void this.startScan();
+  }
+
+  private dropClosedDiagnostics(): void {
+    this.scanner.cancel();
+    const open = new Set(this.docs.all().map((d) => d.uri));
+    for (const uri of this.publisher.urisWithFindings()) if (!open.has(uri)) this.publisher.clear(uri);
+  }
+
+  private forgetFile(filePath: string): void {
+    this.engine.workspace.removeFile(filePath);
+    this.publisher.clear(pathToUri(filePath));
+  }
+
+  /** File-watch events: keep cross-file facts current, re-check changed closed files, clear deleted ones. */
+  private async filesChanged(changes: FileEvent[]): Promise<void> {
+    const factsBefore = this.engine.workspace.version;
+    const withWorkspaceFindings = () => new Set(this.engine.workspaceFindings().keys());
+    const affectedBefore = withWorkspaceFindings();
+    let manifests = false;
+    for (const change of changes) {
+      const filePath = uriToPath(change.uri);
+      if (filePath.endsWith('Cargo.toml')) manifests = true;
+      if (!filePath.endsWith('.rs') || !isDiskPath(filePath) || this.docs.isOpenPath(filePath)) continue;
+      if (change.type === FileChangeType.Deleted) this.forgetFile(filePath);
+      else if (this.settings.workspaceScan) await this.scanner.check(filePath);
+    }
+    if (manifests) this.docs.refreshCrates();
+    if (!manifests && this.engine.workspace.version === factsBefore) return;
+    this.docs.invalidateAll(this.settings.debounceMs);
+    if (this.support.pullDiagnostics && this.support.diagnosticRefresh) void this.connection.languages.diagnostics.refresh();
+    // Workspace-wide findings (cycles across files) may have moved to or from closed files.
+    if (!this.settings.workspaceScan) return;
+    for (const p of new Set([...affectedBefore, ...withWorkspaceFindings()])) await this.scanner.check(p);
+  }
+
+  // ---- commands -----------------------------------------------------------------------------
+
+  private async executeCommand(command: string, args: unknown[]): Promise<unknown> {
+    if (command === RESCAN_COMMAND) return this.startScan();
+    if (command === SHOW_RULE_DOCS_COMMAND) {
+      const ruleId = typeof args[0] === 'string' ? args[0] : undefined;
+      const docs = this.ruleDocs(ruleId);
+      if (ruleId && docs.markdown && this.support.showDocument) {
+        void this.connection.window.showDocument({ uri: ruleDocsHref(ruleId), external: true }).catch(() => undefined);
+      }
+      return docs;
+    }
+    throw new ResponseError(ErrorCodes.InvalidParams, `unknown command ${command}`);
+  }
+
+  private ruleById(id: string): Rule | undefined {
+    return this.engine.rules.find((r) => r.id === id);
+  }
+
+  /** One rule's docs as markdown, and the list of rules (for a picker). */
+  private ruleDocs(ruleId: string | undefined): { markdown?: string; rules: { id: string; summary: string }[] } {
+    const rule = ruleId ? this.ruleById(ruleId) : undefined;
+    return {
+      markdown: rule ? ruleDocsMarkdown(rule, 2) : undefined,
+      rules: this.engine.rules.map((r) => ({ id: r.id, summary: r.docs.summary })),
+    };
+  }
+
+  // ---- lifecycle and logging ----------------------------------------------------------------
+
+  private shutdown(): void {
+    this.shuttingDown = true;
+    this.scanner.cancel();
+    this.docs.disposeAll();
+    this.publisher.dispose();
+  }
+
+  private log(message: string): void {
+    if (!this.shuttingDown) this.connection.console.log(message);
+  }
+
+  private logRuleError(ruleId: string, filePath: string, error: unknown): void {
+    const key = `${ruleId}\u0000${filePath}`;
+    if (this.loggedRuleErrors.has(key) || this.loggedRuleErrors.size >= MAX_LOGGED_RULE_ERRORS) return;
+    this.loggedRuleErrors.add(key);
+    this.connection.console.error(`rule ${ruleId} failed on ${filePath}: ${describe(error)}`);
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}

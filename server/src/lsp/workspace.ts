@@ -1,0 +1,162 @@
+// The workspace scan: list every .rs file of the folders (respecting .gitignore, skipping target/),
+// index them all for cross-file facts, then check each closed one and publish. Trees are never kept,
+// texts are read again in the second pass, so memory stays bounded by the largest file, not the workspace.
+import { promises as fsp } from 'fs';
+import * as path from 'path';
+import ignore, { type Ignore } from 'ignore';
+import type { Engine, FileResult } from '../engine/analyze';
+import { crateInfoFor } from '../engine/crate';
+
+/** Never worth scanning: build output and VCS internals, whatever .gitignore says. */
+const ALWAYS_SKIPPED = new Set(['target', '.git', '.hg', '.svn', 'node_modules']);
+/** A bound on the listing, so a home folder opened as a workspace can't exhaust memory. */
+export const MAX_SCANNED_FILES = 50_000;
+
+interface IgnoreLayer {
+  base: string;
+  rules: Ignore;
+}
+
+async function gitignoreLayer(dir: string): Promise<IgnoreLayer | undefined> {
+  try {
+    const text = await fsp.readFile(path.join(dir, '.gitignore'), 'utf8');
+    return { base: dir, rules: ignore().add(text) };
+  } catch {
+    return undefined;
+  }
+}
+
+function ignored(layers: IgnoreLayer[], full: string, isDir: boolean): boolean {
+  return layers.some((layer) => {
+    const rel = path.relative(layer.base, full).split(path.sep).join('/');
+    return rel !== '' && !rel.startsWith('..') && layer.rules.ignores(isDir ? `${rel}/` : rel);
+  });
+}
+
+/** Every .rs file under `root`, iteratively (deep trees must not overflow the stack); symlinked folders are not followed. */
+export async function listRustFiles(root: string, isCancelled: () => boolean = () => false, limit = MAX_SCANNED_FILES): Promise<string[]> {
+  const files: string[] = [];
+  const pending: { dir: string; layers: IgnoreLayer[] }[] = [{ dir: root, layers: [] }];
+  while (pending.length && !isCancelled() && files.length < limit) {
+    const { dir, layers: parentLayers } = pending.pop()!;
+    const own = await gitignoreLayer(dir);
+    const layers = own ? [...parentLayers, own] : parentLayers;
+    let entries: import('fs').Dirent[];
+    try {
+      entries = await fsp.readdir(dir, { withFileTypes: true });
+    } catch {
+      continue; // unreadable or deleted meanwhile
+    }
+    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (!ALWAYS_SKIPPED.has(entry.name) && !ignored(layers, full, true)) pending.push({ dir: full, layers });
+      } else if ((entry.isFile() || entry.isSymbolicLink()) && entry.name.endsWith('.rs') && !ignored(layers, full, false)) {
+        files.push(full);
+      }
+    }
+  }
+  return files.sort().slice(0, limit);
+}
+
+/** The text of a file, or undefined when it is gone, unreadable or over the size limit. */
+export async function readSource(filePath: string, maxBytes: number): Promise<{ text?: string; skipped?: string }> {
+  try {
+    const stat = await fsp.stat(filePath);
+    if (!stat.isFile()) return {};
+    if (stat.size > maxBytes) return { skipped: `skipped: ${stat.size} bytes is over the size limit` };
+    return { text: await fsp.readFile(filePath, 'utf8') };
+  } catch {
+    return {};
+  }
+}
+
+/** Lets queued messages (edits, cancellation) run between files. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+export interface ScanProgress {
+  report(percentage: number, message: string): void;
+  readonly cancelled: boolean;
+}
+
+export interface ScanHooks {
+  engine: Engine;
+  /** Files the editor has open: their facts and findings come from the buffer, not the disk. */
+  isOpen(filePath: string): boolean;
+  /** Findings of a closed file, with the text they were computed on (for positions). */
+  publish(filePath: string, result: FileResult, text: string): void;
+  /** A listed file vanished before it was read: its facts and diagnostics go. */
+  forget(filePath: string): void;
+  log(message: string): void;
+}
+
+export interface ScanOutcome {
+  files: number;
+  checked: number;
+  cancelled: boolean;
+}
+
+export class WorkspaceScanner {
+  /** Bumped by every new scan and by cancel(): a running scan stops when its generation is no longer current. */
+  private generation = 0;
+
+  constructor(private readonly hooks: ScanHooks) {}
+
+  cancel(): void {
+    this.generation++;
+  }
+
+  async scan(folders: string[], progress: ScanProgress): Promise<ScanOutcome> {
+    const run = ++this.generation;
+    const stopped = () => run !== this.generation || progress.cancelled;
+    const files: string[] = [];
+    for (const folder of folders) files.push(...(await listRustFiles(folder, stopped, MAX_SCANNED_FILES - files.length)));
+    if (files.length >= MAX_SCANNED_FILES) this.hooks.log(`workspace scan: stopped listing at ${MAX_SCANNED_FILES} files`);
+    const total = Math.max(1, files.length);
+    const present: string[] = [];
+    for (const [i, file] of files.entries()) {
+      if (stopped()) return { files: files.length, checked: 0, cancelled: true };
+      progress.report(Math.floor((i / total) * 50), `indexing ${i + 1}/${files.length}`);
+      if (await this.index(file)) present.push(file);
+      await yieldToEventLoop();
+    }
+    let checked = 0;
+    for (const [i, file] of present.entries()) {
+      if (stopped()) return { files: files.length, checked, cancelled: true };
+      progress.report(50 + Math.floor((i / Math.max(1, present.length)) * 50), `checking ${i + 1}/${present.length}`);
+      if (await this.check(file)) checked++;
+      await yieldToEventLoop();
+    }
+    return { files: files.length, checked, cancelled: stopped() };
+  }
+
+  /** First pass: cross-file facts only. Returns false when the file is gone. */
+  private async index(file: string): Promise<boolean> {
+    if (this.hooks.isOpen(file)) return true;
+    const { text, skipped } = await readSource(file, this.hooks.engine.settings.maxFileBytes);
+    if (text === undefined) {
+      if (skipped) this.hooks.log(`${file}: ${skipped}`);
+      else this.hooks.forget(file);
+      return false;
+    }
+    const rejected = this.hooks.engine.indexText(file, text);
+    if (rejected) this.hooks.log(`${file}: ${rejected}`);
+    return !rejected;
+  }
+
+  /** Second pass: findings of a closed file, read again (texts are not kept between passes). */
+  async check(file: string): Promise<boolean> {
+    if (this.hooks.isOpen(file)) return false;
+    const { text } = await readSource(file, this.hooks.engine.settings.maxFileBytes);
+    if (text === undefined) {
+      this.hooks.forget(file);
+      return false;
+    }
+    const result = this.hooks.engine.checkText(file, text, crateInfoFor(file));
+    if (result.skipped) this.hooks.log(`${file}: ${result.skipped}`);
+    this.hooks.publish(file, result, text);
+    return true;
+  }
+}
