@@ -39,12 +39,12 @@ function functionsByName(root: Node): Map<string, Node | null> {
   return byName;
 }
 
-/** The block the spawned task runs: an async block, a closure's body, or a same-file fn called or named. */
+/** The body the spawned task runs: an async block, a closure's body, or a same-file fn called or named. */
 function spawnedBody(arg: Node, fns: Map<string, Node | null>): Node | undefined {
   if (arg.type === 'async_block') return arg.namedChildren.find((c) => c?.type === 'block') ?? undefined;
   if (arg.type === 'closure_expression') {
     const body = arg.childForFieldName('body');
-    if (body?.type === 'block') return body;
+    if (body?.type === 'block' || body?.type === 'loop_expression') return body;
     return body ? spawnedBody(body, fns) : undefined;
   }
   const named = arg.type === 'call_expression' ? calleeOf(arg) : arg;
@@ -52,8 +52,9 @@ function spawnedBody(arg: Node, fns: Map<string, Node | null>): Node | undefined
   return fns.get(named.text)?.childForFieldName('body') ?? undefined;
 }
 
-/** A `loop` at the top level of the body: reached unconditionally once the task gets there. */
+/** A `loop` the body reaches unconditionally: the body itself (`move || loop {..}`) or a top-level statement. */
 function topLevelLoop(body: Node): Node | undefined {
+  if (body.type === 'loop_expression') return body;
   for (const stmt of body.namedChildren) {
     const expr = stmt?.type === 'expression_statement' ? stmt.namedChild(0) : stmt;
     if (expr?.type === 'loop_expression') return expr;
