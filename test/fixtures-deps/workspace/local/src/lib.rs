@@ -1,0 +1,3 @@
+pub fn poke(p: *mut u8) {
+    unsafe { *p = 1 }
+}
