@@ -1,12 +1,14 @@
 // Subcommand dispatch. `blindspot --explain X` and `blindspot --format json` (options first) mean `check`.
 import { checkCommand } from './check';
 import type { Command } from './command';
+import { depsCommand } from './deps';
 import { EXIT_CLEAN, EXIT_ERROR, UsageError, type CliContext } from './context';
 import { explainCommand } from './explain';
 
 export const commands: Record<string, Command> = {
   check: checkCommand,
   explain: explainCommand,
+  deps: depsCommand,
 };
 
 function usage(ctx: CliContext): string {
