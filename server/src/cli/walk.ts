@@ -121,6 +121,7 @@ export function collectFiles(paths: string[], cwd: string): WalkResult {
       continue;
     }
     if (stat.isDirectory()) walkFolder(abs, out, seen);
+    else if (!stat.isFile()) out.skipped.push({ path: abs, reason: 'not a regular file' }); // a FIFO would block the read
     else if (!seen.has(abs)) {
       // A file named on the command line is checked whatever its name or .gitignore says.
       seen.add(abs);
