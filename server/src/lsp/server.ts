@@ -43,6 +43,7 @@ interface ClientSupport {
   dynamicWatchers: boolean;
   dynamicConfiguration: boolean;
   showDocument: boolean;
+  workspaceFolders: boolean;
 }
 
 function clientSupport(c: ClientCapabilities): ClientSupport {
@@ -54,6 +55,7 @@ function clientSupport(c: ClientCapabilities): ClientSupport {
     dynamicWatchers: !!c.workspace?.didChangeWatchedFiles?.dynamicRegistration,
     dynamicConfiguration: !!c.workspace?.didChangeConfiguration?.dynamicRegistration,
     showDocument: !!c.window?.showDocument?.support,
+    workspaceFolders: !!c.workspace?.workspaceFolders,
   };
 }
 
@@ -99,7 +101,6 @@ export class BlindspotServer {
     c.onDidCloseTextDocument(this.notification((p) => this.didClose(p.textDocument.uri)));
     c.onDidChangeConfiguration(this.notification((p) => void this.reloadSettings(p.settings)));
     c.onDidChangeWatchedFiles(this.notification((p) => void this.filesChanged(p.changes)));
-    c.workspace.onDidChangeWorkspaceFolders(this.notification((e) => this.foldersChanged(e.added.map((f) => f.uri), e.removed.map((f) => f.uri))));
     c.onCodeAction(this.request((p) => {
       const doc = this.docs.get(p.textDocument.uri);
       if (!doc) return [];
@@ -136,6 +137,9 @@ export class BlindspotServer {
   }
 
   private async initialized(): Promise<void> {
+    if (this.support.workspaceFolders) {
+      this.connection.workspace.onDidChangeWorkspaceFolders(this.notification((e) => this.foldersChanged(e.added.map((f) => f.uri), e.removed.map((f) => f.uri))));
+    }
     if (this.support.dynamicWatchers) {
       await this.connection.client.register(DidChangeWatchedFilesNotification.type, {
         watchers: [{ globPattern: '**/*.rs' }, { globPattern: '**/Cargo.toml' }],
