@@ -46,7 +46,7 @@ function boundedFix(call: Node, callee: Node, bounded: Bounded, path: string): F
   const delta = newName.length - (nameNode.endIndex - nameNode.startIndex);
   const selectStart = args.startIndex + 1 + delta;
   return {
-    title: `Use the bounded ${lastName(bounded.path)}(${CAPACITY}) (pick a capacity)`,
+    title: `Use the bounded ${lastName(bounded.path)}(${CAPACITY}) and pick a capacity`,
     preferred: true,
     safe: false,
     edits: [{ path, edits: [
