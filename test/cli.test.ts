@@ -415,3 +415,15 @@ test('bundled CLI: checks the example crate; the exit code matches the findings'
     assert.ok(out.findings.some((f) => f.ruleId === 'lock-across-await' && f.path.endsWith('lib.rs')), 'handle_data is flagged');
   }
 });
+
+const hasCargo = spawnSync('cargo', ['--version'], { encoding: 'utf8' }).status === 0;
+
+test('the example crate builds with std alone (cargo build --offline)', { skip: hasCargo ? false : 'cargo is not installed' }, () => {
+  const targetDir = fs.mkdtempSync(path.join(os.tmpdir(), 'blindspot-seed-target-'));
+  try {
+    const r = spawnSync('cargo', ['build', '--offline', '--quiet', '--target-dir', targetDir], { cwd: path.join(REPO, 'examples', 'seed-crate'), encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+  } finally {
+    fs.rmSync(targetDir, { recursive: true, force: true });
+  }
+});

@@ -127,6 +127,12 @@ pub unsafe fn copy_bytes(src: *const u8, dst: *mut u8, len: usize) {
     std::ptr::copy_nonoverlapping(src, dst, len);
 }
 
+/// Bug: the article's "safe wrapper may not catch logical misuse": nothing checks that `dst` holds
+/// `src.len()` bytes, and no comment says who guarantees it.
+pub fn copy_all(src: &[u8], dst: &mut [u8]) {
+    unsafe { copy_bytes(src.as_ptr(), dst.as_mut_ptr(), src.len()) }
+}
+
 /// Correct: a safe wrapper whose unsafe block states why it is sound.
 pub fn copy_into(src: &[u8], dst: &mut [u8]) -> usize {
     let len = src.len().min(dst.len());
