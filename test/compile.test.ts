@@ -19,24 +19,30 @@ function rustcAvailable(): boolean {
   }
 }
 
-function rustFiles(dir: string): string[] {
+/** Single-file cases of every rule folder and its fixes/; a multi-file case folder compiles through its lib.rs or main.rs. */
+function rustFiles(ruleDir: string): string[] {
   const out: string[] = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, e.name);
-    if (e.isDirectory()) {
-      // A multi-file case compiles through its lib.rs or main.rs only.
+  for (const e of fs.readdirSync(ruleDir, { withFileTypes: true })) {
+    const full = path.join(ruleDir, e.name);
+    if (e.isFile() && e.name.endsWith('.rs')) out.push(full);
+    else if (e.isDirectory() && e.name === 'fixes') out.push(...rustFiles(full));
+    else if (e.isDirectory()) {
       const entry = ['lib.rs', 'main.rs'].map((f) => path.join(full, f)).find((f) => fs.existsSync(f));
       if (entry) out.push(entry);
-      else out.push(...rustFiles(full).filter((f) => path.dirname(f) !== full));
-    } else if (e.name.endsWith('.rs')) out.push(full);
+    }
   }
   return out;
+}
+
+function allRuleFiles(): string[] {
+  if (!fs.existsSync(FIXTURES)) return [];
+  return fs.readdirSync(FIXTURES, { withFileTypes: true }).filter((e) => e.isDirectory()).flatMap((e) => rustFiles(path.join(FIXTURES, e.name)));
 }
 
 const hasRustc = rustcAvailable();
 const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'blindspot-compile-'));
 
-for (const file of fs.existsSync(FIXTURES) ? rustFiles(FIXTURES).sort() : []) {
+for (const file of allRuleFiles().sort()) {
   const text = fs.readFileSync(file, 'utf8');
   const h = headers(text);
   const rel = path.relative(FIXTURES, file);

@@ -37,9 +37,10 @@ export function analyseFunction(ctx: FunctionContext): FunctionAnalysis {
       for (const acq of acquisitions) {
         if (acq.lock.kind !== kind || !acq.body || !isAsync(acq.body)) continue;
         const points = awaitsOf(acq.body);
-        if (!points.some((p) => p.offset >= acq.guard.endIndex)) continue;
+        if (points.length === 0) continue;
         const life = guardLife(acq, env, ctx.file.crate.edition);
-        const crossed = points.filter((p) => p.offset >= acq.guard.endIndex && isAlive(life, p.offset));
+        // Awaits before the acquisition count only through a loop's next iteration (life.extra).
+        const crossed = points.filter((p) => (p.offset >= acq.guard.endIndex || life.extra.length > 0) && isAlive(life, p.offset));
         if (crossed.length) out.push({ acq, life, crossed });
       }
       return out;

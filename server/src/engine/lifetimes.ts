@@ -27,6 +27,8 @@ export interface GuardLife {
   extra: OffsetRange[];
   /** The first unconditional move that ended the guard, if any. */
   movedAt?: Node;
+  /** Every place the guard is moved away (conditionally or not). */
+  moves: Node[];
 }
 
 export function isAlive(life: GuardLife, offset: number): boolean {
@@ -183,12 +185,13 @@ function movedOnBothBranches(effects: MoveEffect[]): OffsetRange[] {
 }
 
 function namedLife(bindings: Binding[], start: number, end: number, env: TypeEnv, depth = 0): GuardLife {
-  const life: GuardLife = { kind: 'named', bindings, start, end, dead: [], extra: [] };
+  const life: GuardLife = { kind: 'named', bindings, start, end, dead: [], extra: [], moves: [] };
   for (const b of bindings) {
     const effects = movesOf(b, env);
     for (const e of effects) {
       if (e.unconditional && (!life.movedAt || e.node.startIndex < life.movedAt.startIndex)) life.movedAt = e.node;
       life.dead.push(e.dead);
+      life.moves.push(e.node);
       // `let h = g;` hands the guard on: it lives on as `h`.
       if (e.rebound && depth < 4) {
         const next = namedLife([e.rebound], e.rebound.start, e.rebound.end, env, depth + 1);
@@ -230,7 +233,7 @@ export function guardLife(acq: Acquisition, env: TypeEnv, edition: Edition): Gua
   if (parent?.type === 'let_declaration' && is(field(parent, 'value'), g)) {
     const bindings = [...env.locals.resolveDeclaredBy(parent)];
     if (bindings.length) return namedLife(bindings, g.endIndex, bindings[0].end, env);
-    return { kind: 'temporary', bindings: [], start: g.endIndex, end: parent.endIndex, dead: [], extra: [] };
+    return { kind: 'temporary', bindings: [], start: g.endIndex, end: parent.endIndex, dead: [], extra: [], moves: [] };
   }
   // g = m.lock().unwrap(); where g was declared earlier, perhaps outside a loop.
   if (parent?.type === 'assignment_expression' && is(field(parent, 'right'), g) && field(parent, 'left')?.type === 'identifier') {
@@ -245,14 +248,17 @@ export function guardLife(acq: Acquisition, env: TypeEnv, edition: Edition): Gua
   const extending = extendingLet(g);
   if (extending) {
     const block = extending.parent;
-    return { kind: 'extended', bindings: [], start: g.endIndex, end: block?.endIndex ?? extending.endIndex, dead: [], extra: [] };
+    return { kind: 'extended', bindings: [], start: g.endIndex, end: block?.endIndex ?? extending.endIndex, dead: [], extra: [], moves: [] };
   }
-  const life: GuardLife = { kind: 'temporary', bindings: [], start: g.endIndex, end: temporaryScopeEnd(g, edition), dead: [], extra: [] };
+  const life: GuardLife = { kind: 'temporary', bindings: [], start: g.endIndex, end: temporaryScopeEnd(g, edition), dead: [], extra: [], moves: [] };
   // `if let Ok(g) = m.lock()` / `match m.lock() { Ok(g) => … }`: the pattern moves the guard into `g`.
   const destructured = env.locals.bindingsFromValue(g);
   if (destructured.length) {
     for (const b of destructured) {
-      for (const e of movesOf(b, env)) life.dead.push(e.dead);
+      for (const e of movesOf(b, env)) {
+        life.dead.push(e.dead);
+        life.moves.push(e.node);
+      }
     }
     life.bindings = destructured;
   }

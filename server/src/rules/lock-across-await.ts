@@ -23,7 +23,7 @@ export const lockAcrossAwait: Rule = {
   checkFunction(ctx) {
     const analysis = analyseFunction(ctx);
     for (const held of analysis.held('blocking')) {
-      const fixes = [dropBeforeAwaitFix(ctx, held, analysis.env), bindScrutineeFix(ctx, held, analysis.env), switchToTokioFix(ctx, held.acq, analysis.env, analysis.acquisitions)].filter((f) => f !== undefined);
+      const fixes = [dropBeforeAwaitFix(ctx, held, analysis.env), bindScrutineeFix(ctx, held, analysis.env), switchToTokioFix(ctx, held.acq)].filter((f) => f !== undefined);
       ctx.report(heldReport(ctx, held, held.acq.lock.shape === 'map' ? 'of a DashMap shard lock' : 'of a blocking lock', fixes));
     }
   },

@@ -19,6 +19,8 @@ export interface DepsOptions {
   counter?: UnsafeCounter;
   read?: FileReader;
   signal?: AbortSignal;
+  /** Called once advisories are matched, before the (slower) unsafe count: an editor shows them at once. */
+  onReady?(report: DepsReport): void;
   onProgress?(done: number, total: number, crate: string): void;
 }
 
@@ -47,6 +49,8 @@ export interface DepsReport {
   /** Informational lines: missing database, sources or lock file. Shown once, never per dependency. */
   notices: string[];
   advisoryDbDir?: string;
+  /** The unsafe count is still running: entries with sources but no counts yet are pending. */
+  counting: boolean;
 }
 
 const counters = new Map<string, UnsafeCounter>();
@@ -93,10 +97,20 @@ export async function analyzeDeps(start: string, options: DepsOptions = {}): Pro
     entries.push({ pkg, direct: directIds.has(pkg.id), sourceDir: locateSource(pkg, roots), ...matchAdvisories(db, pkg, cargoHome) });
   }
   if (db && db.malformed.length > 0) notices.push(`${db.malformed.length} advisory file(s) could not be read, e.g. ${db.malformed[0]}`);
-  if (options.countUnsafe !== false) await countEntries(entries, options);
   const missing = entries.filter((e) => !e.sourceDir).length;
-  if (missing > 0) notices.push(`sources of ${missing} of ${entries.length} dependencies are not on disk (\`cargo fetch\` or \`cargo vendor\` puts them there): their unsafe is not counted`);
-  return { model, entries, byId: new Map(entries.map((e) => [e.pkg.id, e])), notices, advisoryDbDir: db ? dbDir : undefined };
+  if (missing > 0 && options.countUnsafe !== false) {
+    notices.push(`sources of ${missing} of ${entries.length} dependencies are not on disk (\`cargo fetch\` or \`cargo vendor\` puts them there): their unsafe is not counted`);
+  }
+  const report: DepsReport = { model, entries, byId: new Map(entries.map((e) => [e.pkg.id, e])), notices, advisoryDbDir: db ? dbDir : undefined, counting: options.countUnsafe !== false };
+  options.onReady?.(report);
+  if (report.counting) {
+    try {
+      await countEntries(entries, options);
+    } finally {
+      report.counting = false;
+    }
+  }
+  return report;
 }
 
 async function countEntries(entries: DepEntry[], options: DepsOptions): Promise<void> {

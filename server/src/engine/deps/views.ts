@@ -6,7 +6,7 @@ import { LEVEL_RANK } from './advisories';
 import { dependencyPositions, positionKey, type DepPosition } from './manifest';
 import { lockPositions } from './lockfile';
 import { pulledInBy, subtreeTotals, type AdvisoryMatch, type DepEntry, type DepsReport } from './report';
-import { totalOf, type CrateUnsafe, type UnsafeCounts } from './unsafe-count';
+import { totalOf, type UnsafeCounts } from './unsafe-count';
 import { raisedRequirement } from './versions';
 import type { DirectDep } from './workspace-model';
 import type { Finding, Fix, Severity } from '../rule';
@@ -59,9 +59,11 @@ export function describeCounts(c: UnsafeCounts): string {
   return shown.length > 0 ? shown.join(' · ') : 'none';
 }
 
-/** The inlay hint text: `unsafe: 12 blocks · 3 fn`, `forbid(unsafe_code)`, `sources not on disk`. */
-export function unsafeLabel(u: CrateUnsafe | undefined): string {
-  if (!u) return 'unsafe: sources not on disk';
+/** The inlay hint text: `unsafe: 12 blocks · 3 fn`, `unsafe: forbidden`, `unsafe: sources not on disk`. */
+export function unsafeLabel(entry: DepEntry): string {
+  const u = entry.unsafe;
+  if (!entry.sourceDir) return 'unsafe: sources not on disk';
+  if (!u) return 'unsafe: not counted yet';
   if (u.forbidsUnsafe) return 'unsafe: forbidden';
   return `unsafe: ${describeCounts(u.counts)}`;
 }
@@ -231,12 +233,12 @@ export function lockHints(report: DepsReport, text: string): Hint[] {
     .filter((e) => positions.has(e.pkg.id))
     .map((entry) => {
       const range = positions.get(entry.pkg.id)!;
-      return { offset: lineEndAfter(text, range.end), label: unsafeLabel(entry.unsafe), range, entry };
+      return { offset: lineEndAfter(text, range.end), label: unsafeLabel(entry), range, entry };
     });
 }
 
 function hintLabel(report: DepsReport, entry: DepEntry): string {
-  const own = unsafeLabel(entry.unsafe);
+  const own = unsafeLabel(entry);
   const tree = subtreeTotals(report, entry.pkg.id);
   if (tree.crates <= 1) return own;
   return `${own} | tree: ${totalOf(tree.counts)} in ${tree.crates} crates`;
@@ -246,7 +248,8 @@ function hintLabel(report: DepsReport, entry: DepEntry): string {
 export function hoverMarkdown(report: DepsReport, entry: DepEntry): string {
   const { pkg, unsafe } = entry;
   const lines = [`**${pkg.name} ${pkg.version}** — ${entry.direct ? 'direct' : 'transitive'} dependency, ${pkg.source ?? 'path'}`, ''];
-  if (!unsafe) lines.push('Sources not on disk: unsafe not counted.');
+  if (!entry.sourceDir) lines.push('Sources not on disk (`cargo fetch` or `cargo vendor` puts them there): unsafe not counted.');
+  else if (!unsafe) lines.push(`Sources in \`${entry.sourceDir}\`: not counted yet.`);
   else {
     if (unsafe.forbidsUnsafe) lines.push('The crate declares `#![forbid(unsafe_code)]`.');
     const c = unsafe.counts;

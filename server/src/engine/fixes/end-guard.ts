@@ -25,14 +25,39 @@ export function dropBeforeAwaitFix(ctx: RuleContext, held: HeldGuard, env: TypeE
   if (!block || !awaitNode || !binding.statement) return undefined;
   const statement = statementIn(block, awaitNode);
   if (!statement || statement.id === binding.statement.id || statement.startIndex < binding.statement.endIndex) return undefined;
-  const usedLater = env.locals.references(binding).some((r) => r.startIndex >= statement.startIndex);
-  if (usedLater) return undefined;
+  const later = env.locals.references(binding).filter((r) => r.startIndex >= statement.startIndex);
+  // A later `drop(g);` is moved up; any other later use needs the guard, so there is nothing mechanical to do.
+  const laterDrops = later.map((r) => dropStatementOf(r, binding.name)).filter((s) => s !== undefined);
+  if (laterDrops.length !== later.length || laterDrops.length > 1) return undefined;
+  // Moved elsewhere (`let h = g`, `if c { drop(g) }`), or shadowed at the insertion point: `drop(g)` would not compile.
+  const movedBefore = life.moves.some((m) => !laterDrops.some((d) => d.startIndex <= m.startIndex && m.endIndex <= d.endIndex));
+  if (movedBefore || env.locals.resolve(binding.name, statement.startIndex) !== binding) return undefined;
+  const removals = laterDrops.map((s) => deleteLine(ctx, s));
   return {
-    title: `Release \`${binding.name}\` before the await: insert \`drop(${binding.name});\``,
-    edits: [{ path: ctx.file.path, edits: [insertBefore(ctx, statement, `drop(${binding.name});`)] }],
+    title: laterDrops.length ? `Move \`drop(${binding.name})\` before the await` : `Release \`${binding.name}\` before the await: insert \`drop(${binding.name});\``,
+    edits: [{ path: ctx.file.path, edits: [insertBefore(ctx, statement, `drop(${binding.name});`), ...removals] }],
     preferred: true,
     safe: true,
   };
+}
+
+/** `drop(g);` / `std::mem::drop(g);` as a whole statement around the reference `ref`. */
+function dropStatementOf(ref: Node, name: string): Node | undefined {
+  const call = ref.parent?.parent;
+  const statement = call?.parent;
+  if (call?.type !== 'call_expression' || statement?.type !== 'expression_statement') return undefined;
+  const callee = call.childForFieldName('function')?.text.replace(/\s+/g, '') ?? '';
+  return /^((std|core)::)?(mem::)?drop$/.test(callee) && call.childForFieldName('arguments')?.text.replace(/\s+/g, '') === `(${name})` ? statement : undefined;
+}
+
+/** Removes a statement; with its whole line when it stands alone on it. */
+function deleteLine(ctx: RuleContext, statement: Node): { start: number; end: number; newText: string } {
+  const { lines, text } = ctx.file;
+  const line = lines.positionAt(statement.startIndex).line;
+  const [lineStart, lineEnd] = [lines.lineStart(line), lines.lineEnd(line)];
+  const alone = /^[ \t]*$/.test(text.slice(lineStart, statement.startIndex)) && /^[ \t]*$/.test(text.slice(statement.endIndex, lineEnd));
+  if (alone) return { start: lineStart, end: Math.min(text.length, lineEnd + (text[lineEnd] === '\r' ? 2 : 1)), newText: '' };
+  return { start: statement.startIndex, end: statement.endIndex, newText: '' };
 }
 
 function freshName(env: TypeEnv, wanted: string): string {

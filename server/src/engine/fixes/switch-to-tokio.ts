@@ -1,11 +1,11 @@
 // "Switch to tokio::sync::Mutex": rewrite the lock's declaration and every acquisition of it in the file.
 import type { Node } from '../parser';
 import type { Fix, FileEdit, RuleContext, TextEdit } from '../rule';
-import type { Acquisition } from '../resolve/locks';
-import type { TypeEnv } from '../resolve/expr';
+import { acquisitionsIn, type Acquisition } from '../resolve/locks';
+import { TypeEnv } from '../resolve/expr';
 import { canonicalPath } from '../resolve/paths';
 import { findInType } from '../resolve/types';
-import { enclosingBody, isAsync, walk } from '../syntax';
+import { enclosingBody, functionItems, isAsync, walk } from '../syntax';
 
 const TOKIO_EQUIVALENT: Record<string, string> = {
   'std::sync::Mutex': 'tokio::sync::Mutex',
@@ -43,11 +43,16 @@ function structLiteralConstructors(root: Node, structName: string, fieldName: st
   return edits;
 }
 
-export function switchToTokioFix(ctx: RuleContext, acq: Acquisition, env: TypeEnv, all: Acquisition[]): Fix | undefined {
+/** Acquisitions in every function of the file: the switch must rewrite all of them. */
+function fileAcquisitions(ctx: RuleContext): Acquisition[] {
+  return functionItems(ctx.file.root).flatMap(({ fn, impl }) => acquisitionsIn(fn, new TypeEnv(ctx.file, ctx.workspace, fn, impl), ctx.settings.extraBlockingGuards));
+}
+
+export function switchToTokioFix(ctx: RuleContext, acq: Acquisition): Fix | undefined {
   const target = TOKIO_EQUIVALENT[acq.lock.path];
   const origin = acq.typed?.origin;
   if (!target || !acq.certain || !origin || !usesTokio(ctx)) return undefined;
-  const sameLock = all.filter((a) => a.key === acq.key && a.lock.path === acq.lock.path);
+  const sameLock = fileAcquisitions(ctx).filter((a) => a.key === acq.key && a.lock.path === acq.lock.path);
   if (sameLock.some((a) => !a.body || !isAsync(a.body) || !awaitEdit(a))) return undefined;
   const edits: FileEdit[] = [];
   const add = (path: string, e: TextEdit) => {
@@ -65,6 +70,5 @@ export function switchToTokioFix(ctx: RuleContext, acq: Acquisition, env: TypeEn
   for (const a of sameLock) add(ctx.file.path, awaitEdit(a)!);
   const functions = new Set(sameLock.map((a) => enclosingBody(a.call)?.id));
   const reach = functions.size > 1 || edits.some((e) => e.path !== ctx.file.path) || origin.key.includes('.') ? ` (changes ${edits.reduce((n, e) => n + e.edits.length, 0)} places in ${functions.size} function${functions.size > 1 ? 's' : ''}${edits.length > 1 ? ` and ${edits.length} files` : ''})` : '';
-  void env;
   return { title: `Switch \`${acq.receiver.text}\` to ${target}${reach}`, edits };
 }
