@@ -84,7 +84,7 @@ function parseOptions(argv: string[], ctx: CliContext): DepsCliOptions {
 }
 
 function unsafeCell(e: DepEntry): string {
-  if (!e.unsafe) return e.sourceDir ? '?' : 'no sources';
+  if (!e.unsafe) return e.sourceDir ? 'not counted' : 'no sources';
   if (e.unsafe.forbidsUnsafe) return 'forbidden';
   return describeCounts(e.unsafe.counts);
 }
