@@ -4,12 +4,13 @@ import { lockAcrossAwait } from './lock-across-await';
 import { refcellAcrossAwait } from './refcell-across-await';
 import { blockingInAsync } from './blocking-in-async';
 import { detachedTask } from './detached-task';
+import { doubleLock } from './double-lock';
 import { unboundedChannel } from './unbounded-channel';
 import { boxLeak } from './box-leak';
 import { memForget } from './mem-forget';
 import { unsafeWithoutSafetyComment } from './unsafe-without-safety-comment';
 
-export const rules: Rule[] = [lockAcrossAwait, refcellAcrossAwait, blockingInAsync, detachedTask, unboundedChannel, boxLeak, memForget, unsafeWithoutSafetyComment].sort((a: Rule, b: Rule) => a.id.localeCompare(b.id));
+export const rules: Rule[] = [lockAcrossAwait, refcellAcrossAwait, blockingInAsync, detachedTask, doubleLock, unboundedChannel, boxLeak, memForget, unsafeWithoutSafetyComment].sort((a: Rule, b: Rule) => a.id.localeCompare(b.id));
 
 export function findRule(id: string): Rule | undefined {
   return rules.find((r) => r.id === id);

@@ -1,0 +1,134 @@
+// double-lock: the same lock is acquired again while a guard from it is still alive in the same body.
+// std and parking_lot mutexes are not reentrant: the second acquisition waits for itself forever.
+import type { Node } from '../engine/parser';
+import type { Fix, FunctionContext, Rule } from '../engine/rule';
+import { TypeEnv } from '../engine/resolve/expr';
+import { acquisitionsIn, type Acquisition } from '../engine/resolve/locks';
+import { guardLife, isAlive, type GuardLife } from '../engine/lifetimes';
+import { bindScrutineeFix, insertBefore } from '../engine/fixes/end-guard';
+import { statementIn } from '../engine/syntax';
+
+const EXCLUSIVE = new Set(['write', 'try_write', 'write_arc', 'try_write_for']);
+const UPGRADABLE = new Set(['upgradable_read', 'try_upgradable_read']);
+/** A failed `try_*` returns instead of waiting: the second acquisition cannot deadlock. */
+const NON_BLOCKING = /^try_/;
+
+/** Locks that may be taken again by the thread holding them. */
+const REENTRANT = new Set(['parking_lot::ReentrantMutex', 'lock_api::ReentrantMutex']);
+
+/** Whether holding `first` makes `second` wait: any two mutex locks; for an RwLock, unless both only read. */
+function conflicts(first: Acquisition, second: Acquisition): boolean {
+  if (first.lock.shape === 'mutex') return true;
+  if (first.lock.shape !== 'rwlock') return false;
+  const [a, b] = [first.method, second.method];
+  if (EXCLUSIVE.has(a) || EXCLUSIVE.has(b)) return true;
+  return UPGRADABLE.has(a) && UPGRADABLE.has(b);
+}
+
+/** Both acquisitions of one lock we can name: same declaration, or (judged by shape) the same receiver text. */
+function sameLock(first: Acquisition, second: Acquisition): boolean {
+  if (first.key !== second.key) return false;
+  if (first.certain && second.certain) return true;
+  // Unknown types: only two plain `.lock()` calls on the same path are trusted.
+  return first.method === 'lock' && second.method === 'lock' && /^(self\.)?[\w.]+$/.test(first.receiver.text);
+}
+
+function eligible(acq: Acquisition): boolean {
+  return (acq.lock.kind === 'blocking' || acq.lock.kind === 'async') && !REENTRANT.has(acq.lock.path) && (acq.lock.shape === 'mutex' || acq.lock.shape === 'rwlock');
+}
+
+interface DoubleLock {
+  first: Acquisition;
+  second: Acquisition;
+  life: GuardLife;
+}
+
+function findDoubleLocks(acqs: Acquisition[], env: TypeEnv, ctx: FunctionContext): DoubleLock[] {
+  const found: DoubleLock[] = [];
+  const lives = new Map<Acquisition, GuardLife>();
+  const lifeOf = (a: Acquisition) => lives.get(a) ?? lives.set(a, guardLife(a, env, ctx.file.crate.edition)).get(a)!;
+  for (const second of acqs) {
+    if (!eligible(second) || NON_BLOCKING.test(second.method)) continue;
+    for (const first of acqs) {
+      if (first === second || !eligible(first) || first.body?.id !== second.body?.id) continue;
+      if (!sameLock(first, second) || !conflicts(first, second)) continue;
+      const at = second.call.startIndex;
+      const life = lifeOf(first);
+      // Before the first acquisition only through a loop's next iteration.
+      if ((at < first.guard.endIndex && life.extra.length === 0) || contains(first.guard, second.call) || !isAlive(life, at)) continue;
+      found.push({ first, second, life });
+      break;
+    }
+  }
+  return found;
+}
+
+function contains(outer: Node, inner: Node): boolean {
+  return outer.startIndex <= inner.startIndex && inner.endIndex <= outer.endIndex;
+}
+
+/** `let g = m.lock(); …; m.lock()` with no use of `g` from that statement on: `drop(g);` before it. */
+function dropFirstFix(ctx: FunctionContext, d: DoubleLock, env: TypeEnv): Fix | undefined {
+  const { life } = d;
+  if (life.kind !== 'named' || life.bindings.length !== 1 || life.moves.length > 0) return undefined;
+  const binding = life.bindings[0];
+  const block = binding.statement?.parent;
+  const statement = block && statementIn(block, d.second.call);
+  if (!statement || !binding.statement || statement.startIndex < binding.statement.endIndex) return undefined;
+  if (env.locals.references(binding).some((r) => r.startIndex >= statement.startIndex)) return undefined;
+  if (env.locals.resolve(binding.name, statement.startIndex) !== binding) return undefined;
+  return {
+    title: `Release \`${binding.name}\` first: insert \`drop(${binding.name});\``,
+    preferred: true,
+    safe: true,
+    edits: [{ path: ctx.file.path, edits: [insertBefore(ctx, statement, `drop(${binding.name});`)] }],
+  };
+}
+
+function describeFirst(d: DoubleLock): string {
+  switch (d.life.kind) {
+    case 'named':
+      return `the guard \`${d.life.bindings.map((b) => b.name).join(', ')}\` from the first acquisition is still in scope`;
+    case 'extended':
+      return 'a reference into the first guard keeps it alive to the end of the block';
+    default:
+      return d.first.guard.parent?.type === 'let_declaration' || d.first.guard.parent?.type === 'expression_statement'
+        ? 'the first guard is a temporary that lives to the end of the statement'
+        : 'the first guard is a temporary of the scrutinee, which lives until the end of the whole `match`/`if let`/`while let`';
+  }
+}
+
+export const doubleLock: Rule = {
+  id: 'double-lock',
+  severity: 'error',
+  docs: {
+    summary: 'The same lock is acquired again while a guard from it is still alive: a self-deadlock.',
+    whatItDoes:
+      'Finds a second acquisition of a `Mutex` (std, parking_lot, spin, tokio, async) or a conflicting `RwLock` acquisition (a write while a read or write guard lives) while a guard from the same lock is alive in the same body. Guard lifetimes follow Rust\'s drop rules, edition-aware: a named guard lives to the end of its block unless dropped or moved; a `match`, `if let` or `while let` scrutinee temporary lives through the whole expression (in Rust 2024, `if let` temporaries end before `else`). Locks are identified by their declaration (`self.field`, a static, a local and its clones).',
+    whyBad:
+      'These locks are not reentrant. The second `lock()` waits for the guard the same thread (or task) holds, which is only released after the second `lock()` returns: the thread hangs forever (std may also panic). The scrutinee case is the classic: `match map.lock().unwrap().get(&k) { None => { map.lock().unwrap().insert(..) } .. }` looks like two separate calls.',
+    example: 'match cache.lock().unwrap().get(&key) {\n    Some(v) => v.clone(),\n    None => {\n        let v = load(&key);\n        cache.lock().unwrap().insert(key, v.clone()); // deadlock\n        v\n    }\n}',
+    useInstead:
+      'let cached = cache.lock().unwrap().get(&key).cloned(); // the guard ends here\nmatch cached {\n    Some(v) => v,\n    None => {\n        let v = load(&key);\n        cache.lock().unwrap().insert(key, v.clone());\n        v\n    }\n}\n// or keep one guard for both steps:\nlet mut map = cache.lock().unwrap();\nmap.entry(key).or_insert_with(|| load(&key)).clone()',
+    differences:
+      'clippy has no counterpart (the `significant_drop_in_scrutinee` lint in the nursery warns about scrutinee temporaries in general, not about the deadlock). Reentrant mutexes, `try_lock`/`try_write` second attempts and two read guards of one RwLock are not flagged.',
+  },
+  checkFunction(ctx) {
+    const env = new TypeEnv(ctx.file, ctx.workspace, ctx.fn, ctx.impl);
+    const acqs = acquisitionsIn(ctx.fn, env, ctx.settings.extraBlockingGuards);
+    if (acqs.length < 2) return;
+    for (const d of findDoubleLocks(acqs, env, ctx)) {
+      const fixes = [bindScrutineeFix(ctx, { acq: d.first, life: d.life, crossed: [] }, env), dropFirstFix(ctx, d, env)].filter((f): f is Fix => f !== undefined);
+      ctx.report({
+        range: { start: d.second.call.startIndex, end: d.second.call.endIndex },
+        message: `\`${d.second.receiver.text}\` is locked again while ${describeFirst(d)}: this deadlocks`,
+        related: [{ path: ctx.file.path, range: { start: d.first.call.startIndex, end: d.first.call.endIndex }, message: 'first acquired here' }],
+        notes: [
+          d.first.certain ? `\`${d.first.receiver.text}\` is a ${d.first.lock.path}, which is not reentrant.` : `The type of \`${d.first.receiver.text}\` is not known; both calls are \`.lock()\` on the same path.`,
+          'End the first guard before locking again: bind the value you need first, add a block around the guard, or `drop(guard)`.',
+        ],
+        fixes,
+      });
+    }
+  },
+};
