@@ -1,0 +1,147 @@
+// The workspace scan over a real folder: work-done progress, .gitignore and target/ skipped, findings of
+// closed files published, file-watch events, a file deleted while it is scanned, cancellation.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { fileUri, LspClient, tempDir } from './harness/lsp-client';
+
+const FLAGGED = 'fn main() {\n    let FLAG_ME = 1;\n}\n';
+const CLEAN = 'fn helper() {}\n';
+
+function write(root: string, rel: string, text: string): string {
+  const file = path.join(root, rel);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+function makeCrate(): string {
+  const root = tempDir();
+  write(root, 'Cargo.toml', '[package]\nname = "demo"\nversion = "0.1.0"\nedition = "2021"\n');
+  write(root, '.gitignore', 'generated/\n');
+  write(root, 'src/main.rs', FLAGGED);
+  write(root, 'src/clean.rs', CLEAN);
+  write(root, 'target/debug/build/out.rs', FLAGGED);
+  write(root, 'generated/gen.rs', FLAGGED);
+  fs.symlinkSync(path.join(root, 'does-not-exist.rs'), path.join(root, 'src', 'dangling.rs'));
+  return root;
+}
+
+const scanEnded = (client: LspClient, after = 0) => () => client.progress.slice(after).find((p) => p.value.kind === 'end');
+const flaggedIn = (client: LspClient, file: string) => client.latest(fileUri(file))?.diagnostics.filter((d) => d.code === 'test-flag').length ?? 0;
+
+test('initial scan: progress, closed files published, target/ and .gitignore respected, dangling link survived', async () => {
+  const root = makeCrate();
+  const client = await LspClient.start({ root, testRules: true, settings: { workspaceScan: true } });
+  try {
+    await client.waitFor('scan end', scanEnded(client));
+    const kinds = client.progress.map((p) => p.value.kind);
+    assert.equal(kinds[0], 'begin');
+    assert.equal(client.progress[0].value.cancellable, true);
+    assert.ok(kinds.includes('report'));
+    assert.equal(flaggedIn(client, path.join(root, 'src/main.rs')), 1);
+    const published = new Set(client.diagnostics.map((d) => d.uri));
+    assert.ok(!published.has(fileUri(path.join(root, 'target/debug/build/out.rs'))), 'target/ is skipped');
+    assert.ok(!published.has(fileUri(path.join(root, 'generated/gen.rs'))), '.gitignore is respected');
+    await client.waitFor('status: scan done, findings counted', () => {
+      const last = client.notifications.filter((n) => n.method === 'blindspot/status').at(-1)?.params as { findings: number; scanning: boolean } | undefined;
+      return last && !last.scanning && last.findings === 1;
+    });
+  } finally {
+    assert.equal(await client.stop(), 0);
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('file events: created and changed files re-checked, deleted ones cleared; open/close switches to the buffer and back', async () => {
+  const root = makeCrate();
+  const client = await LspClient.start({ root, testRules: true, settings: { workspaceScan: true, debounceMs: 10 } });
+  try {
+    await client.waitFor('scan end', scanEnded(client));
+    assert.ok(client.registrations.includes('workspace/didChangeWatchedFiles'), 'the server asks to watch .rs files');
+    const added = write(root, 'src/added.rs', FLAGGED);
+    await client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: fileUri(added), type: 1 }] });
+    await client.waitFor('added.rs published', () => flaggedIn(client, added) === 1);
+
+    const main = path.join(root, 'src/main.rs');
+    fs.writeFileSync(main, CLEAN);
+    await client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: fileUri(main), type: 2 }] });
+    await client.waitFor('main.rs cleared', () => client.latest(fileUri(main))?.diagnostics.length === 0);
+
+    fs.unlinkSync(added);
+    await client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: fileUri(added), type: 3 }] });
+    await client.waitFor('added.rs cleared', () => client.latest(fileUri(added))?.diagnostics.length === 0);
+
+    // Open main.rs with unsaved text that flags twice; closing it goes back to the disk (clean).
+    const uri = fileUri(main);
+    await client.open(uri, FLAGGED + 'fn two() { let FLAG_ME = 2; }\n', 1);
+    await client.waitForDiagnostics(uri, (p) => p.diagnostics.length === 2, 1);
+    await client.close(uri);
+    await client.waitFor('back to disk', () => client.latest(uri)?.version === undefined && client.latest(uri)?.diagnostics.length === 0);
+
+    const outcome = await client.request<{ files: number; checked: number; cancelled: boolean }>('workspace/executeCommand', { command: 'blindspot.rescanWorkspace', arguments: [] });
+    assert.deepEqual(outcome, { files: 3, checked: 2, cancelled: false }, 'main.rs, clean.rs and the dangling link are listed; two can be read');
+  } finally {
+    assert.equal(await client.stop(), 0);
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('turning the workspace scan off clears findings of closed files', async () => {
+  const root = makeCrate();
+  const client = await LspClient.start({ root, testRules: true, settings: { workspaceScan: true } });
+  try {
+    const main = path.join(root, 'src/main.rs');
+    await client.waitFor('scan end', scanEnded(client));
+    assert.equal(flaggedIn(client, main), 1);
+    client.settings = { workspaceScan: false };
+    await client.notify('workspace/didChangeConfiguration', { settings: null });
+    await client.waitFor('main.rs cleared', () => client.latest(fileUri(main))?.diagnostics.length === 0);
+  } finally {
+    assert.equal(await client.stop(), 0);
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a file deleted while the scan runs: no crash, no findings left for it', async () => {
+  const root = tempDir();
+  const files = Array.from({ length: 120 }, (_, i) => write(root, `src/f${String(i).padStart(3, '0')}.rs`, FLAGGED));
+  const victim = files[files.length - 1];
+  let deleted = false;
+  const client = await LspClient.start({ root, testRules: true, settings: { workspaceScan: true } });
+  try {
+    await client.waitFor('first report', () => client.progress.find((p) => p.value.kind === 'report'));
+    fs.unlinkSync(victim);
+    deleted = true;
+    await client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: fileUri(victim), type: 3 }] });
+    await client.waitFor('scan end', scanEnded(client));
+    // The server still answers, and the deleted file shows nothing (never published, or cleared).
+    await client.request('workspace/executeCommand', { command: 'blindspot.showRuleDocs', arguments: ['test-flag'] });
+    await client.waitFor('victim has no findings', () => (client.latest(fileUri(victim))?.diagnostics.length ?? 0) === 0 || undefined);
+    assert.equal(flaggedIn(client, files[0]), 1);
+  } finally {
+    assert.ok(deleted);
+    assert.equal(await client.stop(), 0);
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('cancelling the scan from the client stops it early', async () => {
+  const root = tempDir();
+  const count = 400;
+  for (let i = 0; i < count; i++) write(root, `src/f${String(i).padStart(3, '0')}.rs`, FLAGGED);
+  const client = await LspClient.start({ root, testRules: true, settings: { workspaceScan: true } });
+  try {
+    const first = await client.waitFor('first report', () => client.progress.find((p) => p.value.kind === 'report'));
+    await client.notify('window/workDoneProgress/cancel', { token: first.token });
+    await client.waitFor('scan end', scanEnded(client));
+    const messages = client.progress.filter((p) => p.token === first.token).map((p) => p.value.message ?? '');
+    assert.ok(messages.some((m) => m.startsWith('cancelled')), `last messages: ${messages.slice(-3).join(' | ')}`);
+    const published = new Set(client.diagnostics.map((d) => d.uri));
+    assert.ok(published.size < count, `${published.size} of ${count} files published`);
+  } finally {
+    assert.equal(await client.stop(), 0);
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
