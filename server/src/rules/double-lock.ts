@@ -3,7 +3,7 @@
 import type { Node } from '../engine/parser';
 import type { Fix, FunctionContext, Rule } from '../engine/rule';
 import { TypeEnv } from '../engine/resolve/expr';
-import { acquisitionsIn, type Acquisition } from '../engine/resolve/locks';
+import { acquisitionsIn, guardExpression, type Acquisition } from '../engine/resolve/locks';
 import { guardLife, isAlive, type GuardLife } from '../engine/lifetimes';
 import { bindScrutineeFix, insertBefore } from '../engine/fixes/end-guard';
 import { statementIn } from '../engine/syntax';
@@ -35,6 +35,12 @@ function sameLock(first: Acquisition, second: Acquisition): boolean {
 
 function eligible(acq: Acquisition): boolean {
   return (acq.lock.kind === 'blocking' || acq.lock.kind === 'async') && !REENTRANT.has(acq.lock.path) && (acq.lock.shape === 'mutex' || acq.lock.shape === 'rwlock');
+}
+
+/** An async lock's guard is the awaited value: `let g = m.lock().await;` binds it. */
+function withAwaitedGuard(acq: Acquisition): Acquisition {
+  const p = acq.guard.parent;
+  return acq.lock.kind === 'async' && p?.type === 'await_expression' ? { ...acq, guard: guardExpression(p) } : acq;
 }
 
 interface DoubleLock {
@@ -85,16 +91,28 @@ function dropFirstFix(ctx: FunctionContext, d: DoubleLock, env: TypeEnv): Fix | 
   };
 }
 
+/** `match` / `if let` / `while let` when the guard is a temporary of that expression's scrutinee. */
+function scrutineeOwner(guard: Node): string | undefined {
+  for (let cur: Node = guard, p = guard.parent; p; cur = p, p = p.parent) {
+    if (p.type === 'match_expression' && p.childForFieldName('value')?.id === cur.id) return 'match';
+    if (p.type === 'let_condition' && p.childForFieldName('value')?.id === cur.id) return p.parent?.type === 'while_expression' ? 'while let' : 'if let';
+    if (p.type.endsWith('_statement') || p.type === 'let_declaration' || p.type === 'block') return undefined;
+  }
+  return undefined;
+}
+
 function describeFirst(d: DoubleLock): string {
   switch (d.life.kind) {
     case 'named':
       return `the guard \`${d.life.bindings.map((b) => b.name).join(', ')}\` from the first acquisition is still in scope`;
     case 'extended':
       return 'a reference into the first guard keeps it alive to the end of the block';
-    default:
-      return d.first.guard.parent?.type === 'let_declaration' || d.first.guard.parent?.type === 'expression_statement'
-        ? 'the first guard is a temporary that lives to the end of the statement'
-        : 'the first guard is a temporary of the scrutinee, which lives until the end of the whole `match`/`if let`/`while let`';
+    default: {
+      const owner = scrutineeOwner(d.first.guard);
+      return owner
+        ? `the first guard, a temporary of the \`${owner}\` scrutinee, lives until the end of the whole \`${owner}\``
+        : 'the first guard is a temporary that lives to the end of the statement';
+    }
   }
 }
 
@@ -115,7 +133,7 @@ export const doubleLock: Rule = {
   },
   checkFunction(ctx) {
     const env = new TypeEnv(ctx.file, ctx.workspace, ctx.fn, ctx.impl);
-    const acqs = acquisitionsIn(ctx.fn, env, ctx.settings.extraBlockingGuards);
+    const acqs = acquisitionsIn(ctx.fn, env, ctx.settings.extraBlockingGuards).map(withAwaitedGuard);
     if (acqs.length < 2) return;
     for (const d of findDoubleLocks(acqs, env, ctx)) {
       const fixes = [bindScrutineeFix(ctx, { acq: d.first, life: d.life, crossed: [] }, env), dropFirstFix(ctx, d, env)].filter((f): f is Fix => f !== undefined);
