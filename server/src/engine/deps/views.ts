@@ -240,8 +240,9 @@ export function lockHints(report: DepsReport, text: string): Hint[] {
 function hintLabel(report: DepsReport, entry: DepEntry): string {
   const own = unsafeLabel(entry);
   const tree = subtreeTotals(report, entry.pkg.id);
-  if (tree.crates <= 1) return own;
-  return `${own} | tree: ${totalOf(tree.counts)} in ${tree.crates} crates`;
+  if (tree.crates <= 1 || tree.counted === 0) return own;
+  const crates = tree.counted === tree.crates ? `${tree.crates} crates` : `${tree.counted} of ${tree.crates} crates`;
+  return `${own} | tree: ${totalOf(tree.counts)} in ${crates}`;
 }
 
 /** Markdown for a hover on a dependency: counts per kind, top files, subtree totals, advisories. */
