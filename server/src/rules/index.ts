@@ -8,9 +8,10 @@ import { doubleLock } from './double-lock';
 import { unboundedChannel } from './unbounded-channel';
 import { boxLeak } from './box-leak';
 import { memForget } from './mem-forget';
+import { rcCycle } from './rc-cycle';
 import { unsafeWithoutSafetyComment } from './unsafe-without-safety-comment';
 
-export const rules: Rule[] = [lockAcrossAwait, refcellAcrossAwait, blockingInAsync, detachedTask, doubleLock, unboundedChannel, boxLeak, memForget, unsafeWithoutSafetyComment].sort((a: Rule, b: Rule) => a.id.localeCompare(b.id));
+export const rules: Rule[] = [lockAcrossAwait, refcellAcrossAwait, blockingInAsync, detachedTask, doubleLock, unboundedChannel, boxLeak, memForget, rcCycle, unsafeWithoutSafetyComment].sort((a: Rule, b: Rule) => a.id.localeCompare(b.id));
 
 export function findRule(id: string): Rule | undefined {
   return rules.find((r) => r.id === id);

@@ -1,0 +1,151 @@
+// "Downgrade to Weak": turns a strong `Rc`/`Arc` field into a `Weak` and rewrites, across the workspace, the places
+// that store into it or read it. Built from facts only (field sites recorded per file), so it works for closed files.
+// Where a rewrite is not mechanical, a `// TODO(blindspot):` line is inserted above the statement instead.
+import type { FieldSite, ValueShape } from './resolve/field-sites';
+import type { FileFacts } from './resolve/facts';
+import { lastSegment } from './resolve/paths';
+import type { Fix, TextEdit } from './rule';
+import type { Edge } from './typegraph';
+import type { Workspace } from './workspace';
+
+const CELL_NAMES = new Set(['RefCell', 'Cell', 'Mutex', 'RwLock', 'OnceCell']);
+const GUARDS = new Set(['borrow', 'borrow_mut', 'lock', 'read', 'write', 'get_mut']);
+const UPGRADE = '.as_ref().and_then(|w| w.upgrade())';
+
+type Outcome = { edits: TextEdit[] } | { todo: string };
+
+const ok = (edits: TextEdit[] = []): Outcome => ({ edits });
+const todo = (why: string): Outcome => ({ todo: why });
+
+interface Names {
+  /** How the file at hand names `Rc`/`Arc` (`Rc`, or the full path when not imported). */
+  pointer: string;
+}
+
+/** Rewrites a value stored at the field's root, given the wrappers between the root and the `Rc` (outermost first). */
+function rewriteStore(shape: ValueShape, wrappers: string[], names: Names): Outcome {
+  if (wrappers.length === 0) {
+    if (shape.kind === 'clone') return ok([{ start: shape.start, end: shape.end, newText: `${names.pointer}::downgrade(&${shape.target})` }]);
+    if (shape.kind === 'rcnew') return todo(`a new \`${names.pointer}\` stored only as \`Weak\` is freed at once: keep a strong owner elsewhere and store \`${names.pointer}::downgrade(&owner)\``);
+    return todo(`store \`${names.pointer}::downgrade(&x)\` of an \`${names.pointer}\` that something else keeps alive`);
+  }
+  const [outer, ...rest] = wrappers.map(lastSegment);
+  if (shape.kind === 'none' && outer === 'Option') return ok();
+  if (shape.kind === 'default') return ok();
+  if (shape.kind === 'wrap' && (shape.ctor === outer || (outer === 'Option' && shape.ctor === 'Some'))) return rewriteStore(shape.inner, wrappers.slice(1), names);
+  void rest;
+  return todo(`this stores into the field; store a \`Weak\` (\`${names.pointer}::downgrade(&x)\`) instead`);
+}
+
+/** Reads through `Option<Weak<T>>` (links after the guard, or on the field itself). */
+function rewriteOptionRead(links: FieldSite['chain'], site: FieldSite): Outcome {
+  const first = links[0];
+  if (!first) return todo('the field now holds a `Weak`: call `.upgrade()` where the value is used');
+  if (first.name === 'clone') return ok([{ start: first.start, end: first.end, newText: UPGRADE }]);
+  if (first.name === 'as_ref') return ok([{ start: first.end, end: first.end, newText: '.and_then(|w| w.upgrade())' }]);
+  if (first.name === 'is_some' || first.name === 'is_none') return todo('`is_some()` now says a `Weak` is stored, not that its target is alive: use `.as_ref().and_then(|w| w.upgrade()).is_some()` if that is what is meant');
+  if (first.name === 'take' && !site.resultUsed && links.length === 1) return ok();
+  return todo(`\`.${first.name}()\` now acts on an \`Option<Weak<_>>\`: upgrade it first (\`.as_ref().and_then(|w| w.upgrade())\`)`);
+}
+
+function rewriteAccess(site: FieldSite, wrappers: string[], names: Names): Outcome {
+  const [outer, ...rest] = wrappers.map(lastSegment);
+  const chain = site.chain;
+  if (site.value && chain.length === 0) return rewriteStore(site.value, wrappers, names);
+  if (outer && CELL_NAMES.has(outer)) {
+    const first = chain[0];
+    if (!first) return todo('the field now holds a `Weak`');
+    if ((first.name === 'replace' || first.name === 'set') && first.arg) {
+      if (site.resultUsed && chain.length === 1) return todo(`\`.${first.name}()\` now returns the old \`Weak\`, not an \`${names.pointer}\``);
+      return rewriteStore(first.arg, wrappers.slice(1), names);
+    }
+    if (first.name === 'take' && !site.resultUsed && chain.length === 1) return ok();
+    if (!GUARDS.has(first.name)) return todo(`\`.${first.name}()\` on the field now handles a \`Weak\``);
+    const afterGuard = chain.slice(1).filter((l) => l.name !== 'unwrap' && l.name !== 'expect');
+    if (site.value) return rewriteStore(site.value, wrappers.slice(1), names);
+    if (rest[0] === 'Option') return rewriteOptionRead(afterGuard, site);
+    return todo('the field now holds a `Weak`: call `.upgrade()` and handle `None`');
+  }
+  if (outer === 'Option') return rewriteOptionRead(chain, site);
+  return todo('the field now holds a `Weak`: call `.upgrade()` and handle `None`');
+}
+
+/** Sites that certainly belong to `edge.from`'s field: literals of that type, `self.f` in its impls, or a field name no other type has. */
+function sitesOf(edge: Edge, ws: Workspace): { path: string; facts: FileFacts; site: FieldSite }[] {
+  const field = edge.field.name;
+  let owners = 0;
+  for (const { value } of ws.allStructs()) if (value.fields.some((f) => f.name === field)) owners++;
+  const out: { path: string; facts: FileFacts; site: FieldSite }[] = [];
+  for (const p of ws.paths()) {
+    const facts = ws.factsOf(p);
+    for (const site of facts?.fieldSites?.sites ?? []) {
+      if (site.field !== field) continue;
+      const mine = site.kind === 'access' ? owners === 1 || (site.onSelf && site.owner === edge.from.name) : site.owner === edge.from.name;
+      if (mine) out.push({ path: p, facts: facts!, site });
+    }
+  }
+  return out;
+}
+
+/** The name a file uses for `std::rc::Rc` / `std::sync::Arc`, or the full path. */
+function pointerNameIn(facts: FileFacts | undefined, full: string): string {
+  for (const [name, target] of facts?.uses.names ?? []) if (target === full) return name;
+  return full;
+}
+
+function weakTypeEdits(edge: Edge, facts: FileFacts, full: string): TextEdit[] {
+  const ref = edge.strongRef!;
+  const inner = ref.args[0]?.node?.text ?? '_';
+  const bound = facts.uses.names.get('Weak');
+  if (bound === full) return [{ start: ref.node!.start, end: ref.node!.end, newText: `Weak<${inner}>` }];
+  if (bound || facts.structs.has('Weak') || facts.aliases.has('Weak')) return [{ start: ref.node!.start, end: ref.node!.end, newText: `${full}<${inner}>` }];
+  const at = facts.fieldSites?.useInsertAt ?? 0;
+  return [
+    { start: at, end: at, newText: `use ${full};\n` },
+    { start: ref.node!.start, end: ref.node!.end, newText: `Weak<${inner}>` },
+  ];
+}
+
+function overlaps(a: TextEdit, b: TextEdit): boolean {
+  return a.start < b.end && b.start < a.end;
+}
+
+/** The fix, or undefined when the field's `Rc` is not written in the field itself (alias, generic) or is an enum's. */
+export function downgradeFix(edge: Edge, ws: Workspace): Fix | undefined {
+  const declFacts = ws.factsOf(edge.from.path);
+  if (!edge.strongRef?.node || !declFacts || edge.from.facts.kind !== 'struct' || /^\d+$/.test(edge.field.name)) return undefined;
+  const rc = edge.strong === 'arc' ? 'std::sync::Arc' : 'std::rc::Rc';
+  const weak = edge.strong === 'arc' ? 'std::sync::Weak' : 'std::rc::Weak';
+  const label = `${edge.from.name}.${edge.field.name}`;
+  const byFile = new Map<string, TextEdit[]>([[edge.from.path, weakTypeEdits(edge, declFacts, weak)]]);
+  const todos = new Map<string, Map<number, string>>();
+  const addTodo = (p: string, site: FieldSite, why: string) => {
+    const lines = todos.get(p) ?? new Map<number, string>();
+    if (!lines.has(site.lineStart)) lines.set(site.lineStart, `${site.indent}// TODO(blindspot): \`${label}\` is now a \`Weak\`: ${why}\n`);
+    todos.set(p, lines);
+  };
+  for (const { path, facts, site } of sitesOf(edge, ws)) {
+    const names: Names = { pointer: pointerNameIn(facts, rc) };
+    const outcome: Outcome =
+      site.kind === 'shorthand'
+        ? todo(`write \`${edge.field.name}: ${names.pointer}::downgrade(&${edge.field.name})\` and keep a strong owner elsewhere`)
+        : site.kind === 'init'
+          ? site.value ? rewriteStore(site.value, edge.wrappersAboveStrong, names) : todo('store a `Weak` here')
+          : rewriteAccess(site, edge.wrappersAboveStrong, names);
+    const existing = byFile.get(path) ?? [];
+    if ('todo' in outcome) addTodo(path, site, outcome.todo);
+    else if (outcome.edits.some((e) => existing.some((x) => overlaps(x, e)))) addTodo(path, site, 'rewrite this nested use by hand');
+    else byFile.set(path, [...existing, ...outcome.edits]);
+  }
+  for (const [p, lines] of todos) {
+    const list = byFile.get(p) ?? [];
+    for (const [at, text] of lines) list.push({ start: at, end: at, newText: text });
+    byFile.set(p, list);
+  }
+  return {
+    title: `Downgrade to Weak (\`${label}\`)`,
+    edits: [...byFile].map(([path, edits]) => ({ path, edits })),
+    preferred: true,
+    safe: false,
+  };
+}
