@@ -152,7 +152,11 @@ function readText(file: string): string | undefined {
 function findingsForSarif(report: DepsReport): { findings: Finding[]; texts: Map<string, string> } {
   const texts = new Map<string, string>();
   const findings: Finding[] = [];
-  const rootText = () => readText(report.model.rootManifest.file);
+  const rootFile = report.model.rootManifest.file;
+  const rootText = () => readText(rootFile);
+  const root = rootText();
+  // Fixes for `workspace = true` dependencies edit the root manifest, even when it is no package.
+  if (root !== undefined) texts.set(rootFile, root);
   for (const member of report.model.members) {
     const text = readText(member.file);
     if (text === undefined) continue;
