@@ -162,7 +162,8 @@ function movesOf(binding: Binding, env: TypeEnv): MoveEffect[] {
     const closure = movingClosure(ref, binding.start);
     const kind = closure ? 'move' : moveKind(ref);
     if (!kind) continue;
-    const at = closure ?? ref;
+    // The whole call (`drop(g)`), not just the argument, is where the guard goes.
+    const at = closure ?? (ref.parent?.type === 'arguments' && ref.parent.parent ? ref.parent.parent : ref);
     const region = conditionalRegion(at, binding.end, binding.start);
     const rebound = kind === 'rebind' ? env.locals.resolve(ref.parent!.childForFieldName('pattern')?.text ?? '', ref.parent!.endIndex) : undefined;
     effects.push({ dead: { start: at.endIndex, end: region ? region.endIndex : binding.end }, unconditional: !region, node: at, rebound });

@@ -4,6 +4,11 @@ import { bindScrutineeFix, dropBeforeAwaitFix } from '../engine/fixes/end-guard'
 import { switchToTokioFix } from '../engine/fixes/switch-to-tokio';
 import { heldReport } from '../engine/fixes/held-report';
 
+function guardKind(path: string, shape: string): string {
+  if (shape === 'map') return '(a `DashMap` shard lock)';
+  return path === 'unknown' ? 'of a blocking lock' : `(a \`${path}\` guard)`;
+}
+
 export const lockAcrossAwait: Rule = {
   id: 'lock-across-await',
   severity: 'warning',
@@ -24,7 +29,7 @@ export const lockAcrossAwait: Rule = {
     const analysis = analyseFunction(ctx);
     for (const held of analysis.held('blocking')) {
       const fixes = [dropBeforeAwaitFix(ctx, held, analysis.env), bindScrutineeFix(ctx, held, analysis.env), switchToTokioFix(ctx, held.acq)].filter((f) => f !== undefined);
-      ctx.report(heldReport(ctx, held, held.acq.lock.shape === 'map' ? 'of a DashMap shard lock' : 'of a blocking lock', fixes));
+      ctx.report(heldReport(ctx, held, guardKind(held.acq.lock.path, held.acq.lock.shape), fixes));
     }
   },
 };
