@@ -68,7 +68,7 @@ export class Engine {
   readonly workspace = new Workspace();
   settings: EngineSettings = { ...defaultSettings };
   private settingsVersion = 0;
-  private workspaceFindingsCache: { version: number; byPath: Map<string, Finding[]> } | undefined;
+  private workspaceFindingsCache: { version: string; byPath: Map<string, Finding[]> } | undefined;
   /** Called when a rule throws: the rule is skipped for that function, the run goes on. */
   onRuleError: (ruleId: string, path: string, error: unknown) => void = () => {};
 
@@ -112,7 +112,9 @@ export class Engine {
     const tree = this.parseText(text);
     if (!tree) return `skipped: parsing took longer than ${this.settings.parseTimeoutMs} ms`;
     try {
-      this.workspace.setFacts(path, collectFacts(tree.rootNode));
+      const file = this.makeSource(path, text, tree, looseFileCrate);
+      this.workspace.setFacts(path, file.facts);
+      this.collectRuleData(file);
     } finally {
       tree.delete();
     }
@@ -157,11 +159,24 @@ export class Engine {
       }
     }
     if (cache) trimCache(cache);
+    this.collectRuleData(file);
     for (const rule of rules) {
       if (rule.checkFile) this.runRule(rule, file, findings, (ctx) => rule.checkFile!(ctx));
     }
     findings.push(...(this.workspaceFindings().get(file.path) ?? []));
     return this.finish(file, findings);
+  }
+
+  /** Refreshes the file's data for workspace rules (before workspace findings are read). */
+  private collectRuleData(file: SourceFile): void {
+    for (const rule of this.enabledRules()) {
+      if (!rule.collectFileData) continue;
+      try {
+        this.workspace.setRuleData(file.path, rule.id, rule.collectFileData({ file, workspace: this.workspace, settings: this.settings, report: () => {} }));
+      } catch (error) {
+        this.onRuleError(rule.id, file.path, error);
+      }
+    }
   }
 
   private runRule(rule: Rule, file: SourceFile, out: Finding[], run: (ctx: import('./rule').RuleContext) => void): void {
@@ -188,7 +203,8 @@ export class Engine {
 
   /** Findings of workspace-wide rules (type graphs, lock orders), recomputed only when facts change. */
   workspaceFindings(): Map<string, Finding[]> {
-    if (this.workspaceFindingsCache?.version === this.workspace.version) return this.workspaceFindingsCache.byPath;
+    const version = `${this.workspace.version}:${this.workspace.dataVersion}`;
+    if (this.workspaceFindingsCache?.version === version) return this.workspaceFindingsCache.byPath;
     const byPath = new Map<string, Finding[]>();
     for (const rule of this.enabledRules()) {
       if (!rule.checkWorkspace) continue;
@@ -206,7 +222,7 @@ export class Engine {
         this.onRuleError(rule.id, '<workspace>', error);
       }
     }
-    this.workspaceFindingsCache = { version: this.workspace.version, byPath };
+    this.workspaceFindingsCache = { version, byPath };
     return byPath;
   }
 

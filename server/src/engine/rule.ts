@@ -84,6 +84,11 @@ export interface Rule {
   clippyLints?: string[];
   checkFunction?(ctx: FunctionContext): void;
   checkFile?(ctx: RuleContext): void;
+  /**
+   * Per-file data a workspace rule needs beyond FileFacts (e.g. nested lock pairs), computed when a file is
+   * indexed or analysed and kept in the Workspace (`ruleDataOf`); an unchanged `signature` keeps the old entry.
+   */
+  collectFileData?(ctx: RuleContext): { signature: string; data: unknown };
   /** Workspace-wide rules; findings may land in any file. */
   checkWorkspace?(ctx: { workspace: Workspace; settings: EngineSettings; report(path: string, finding: Report): void }): void;
 }

@@ -6,6 +6,10 @@ export class Workspace {
   private readonly facts = new Map<string, FileFacts>();
   /** Bumped whenever any file's facts change: per-function caches key on it. */
   version = 0;
+  /** Per-file data of workspace rules (e.g. lock-order pairs), by path then rule id. */
+  private readonly ruleData = new Map<string, Map<string, { signature: string; data: unknown }>>();
+  /** Bumped when any rule data changes (offsets included): only workspace findings key on it, not function caches. */
+  dataVersion = 0;
 
   setFacts(path: string, facts: FileFacts): void {
     const previous = this.facts.get(path);
@@ -19,6 +23,24 @@ export class Workspace {
 
   removeFile(path: string): void {
     if (this.facts.delete(path)) this.version++;
+    if (this.ruleData.delete(path)) this.dataVersion++;
+  }
+
+  /** Stores a rule's data for a file; `signature` equal to the stored one means unchanged. */
+  setRuleData(path: string, ruleId: string, entry: { signature: string; data: unknown }): void {
+    const byRule = this.ruleData.get(path) ?? new Map<string, { signature: string; data: unknown }>();
+    if (byRule.get(ruleId)?.signature === entry.signature) return;
+    byRule.set(ruleId, entry);
+    this.ruleData.set(path, byRule);
+    this.dataVersion++;
+  }
+
+  /** Every file's data for one rule. */
+  *ruleDataOf<T>(ruleId: string): Generator<{ path: string; data: T }> {
+    for (const [path, byRule] of this.ruleData) {
+      const entry = byRule.get(ruleId);
+      if (entry) yield { path, data: entry.data as T };
+    }
   }
 
   hasFile(path: string): boolean {
