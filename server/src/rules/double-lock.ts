@@ -28,9 +28,16 @@ function conflicts(first: Acquisition, second: Acquisition): boolean {
 /** Both acquisitions of one lock we can name: same declaration, or (judged by shape) the same receiver text. */
 function sameLock(first: Acquisition, second: Acquisition): boolean {
   if (first.key !== second.key) return false;
+  // `Account.balance` names a field of every Account: `from.balance` and `to.balance` are two locks.
+  if (isInstanceField(first.key) && first.receiver.text !== second.receiver.text) return false;
   if (first.certain && second.certain) return true;
   // Unknown types: only two plain `.lock()` calls on the same path are trusted.
   return first.method === 'lock' && second.method === 'lock' && /^(self\.)?[\w.]+$/.test(first.receiver.text);
+}
+
+/** A key naming a field of whichever instance (`Type.field`), not one declaration (`static X`, `let x@12`). */
+export function isInstanceField(key: string): boolean {
+  return !/^(static|let|param) /.test(key) && key.includes('.');
 }
 
 function eligible(acq: Acquisition): boolean {
@@ -38,7 +45,7 @@ function eligible(acq: Acquisition): boolean {
 }
 
 /** An async lock's guard is the awaited value: `let g = m.lock().await;` binds it. */
-function withAwaitedGuard(acq: Acquisition): Acquisition {
+export function withAwaitedGuard(acq: Acquisition): Acquisition {
   const p = acq.guard.parent;
   return acq.lock.kind === 'async' && p?.type === 'await_expression' ? { ...acq, guard: guardExpression(p) } : acq;
 }
