@@ -370,6 +370,13 @@ test('--fix leaves a file untouched when the fixed text would not parse', async 
   assert.match(r.stdout, /error\[test-breaker\]/);
 });
 
+test('--fix still fixes a file that had syntax errors before, when the fix adds none', async () => {
+  const text = 'fn broken( {}\nfn main() {\n    marker();\n}\n';
+  const root = tempTree({ 'a.rs': text });
+  const r = await cli(root, ['check', '--fix']);
+  assert.equal(fs.readFileSync(path.join(root, 'a.rs'), 'utf8'), text.replace('marker()', 'unmarked()'), r.stderr);
+});
+
 test('--explain prints the docs; an unknown rule exits 2 with the list of ids', async () => {
   const root = tempTree({});
   const r = await cli(root, ['--explain', 'test-marker']);

@@ -65,7 +65,7 @@ function applyRound(filePath: string, text: string, fixes: Fix[]): { text: strin
 export function fixFile(engine: Engine, filePath: string, original: string, crate: CrateInfo): FixOutcome {
   const first = engine.checkText(filePath, original, crate);
   if (first.skipped) return { text: original, findings: [], applied: [], skipped: first.skipped };
-  const errorsBefore = syntaxErrors(engine, original) ?? 0;
+  let errorsBefore: number | undefined; // parsed only when some fix is about to be applied
   const refuse = (why: string): FixOutcome => {
     engine.indexText(filePath, original); // the workspace must describe the text that stays on disk
     return { text: original, findings: first.findings, applied: [], refused: why };
@@ -79,6 +79,7 @@ export function fixFile(engine: Engine, filePath: string, original: string, crat
     const next = applyRound(filePath, text, fixes);
     if ('error' in next) return refuse(next.error);
     if (!next.applied.length || next.text === text) break;
+    errorsBefore ??= syntaxErrors(engine, original) ?? 0;
     const errorsAfter = syntaxErrors(engine, next.text);
     if (errorsAfter === undefined || errorsAfter > errorsBefore) {
       return refuse(`applying ${next.applied.map((f) => `"${f.title}"`).join(', ')} would leave the file with syntax errors`);

@@ -28,21 +28,43 @@ export function ruleDocSections(rule: Rule): DocSection[] {
   return sections.filter((s) => s.body.trim().length > 0);
 }
 
-/** Code that already carries its own markdown fences is left as written. */
-function fenced(body: string): string {
-  const trimmed = body.replace(/^\n+|\s+$/g, '');
-  return /^\s*```/.test(trimmed) ? trimmed : '```rust\n' + trimmed + '\n```';
+interface Block {
+  code: boolean;
+  text: string;
 }
 
-function unfenced(body: string): string {
-  return body.split('\n').filter((line) => !/^\s*```/.test(line)).join('\n').replace(/^\n+|\s+$/g, '');
+/** In an Example / Use instead section, a paragraph of prose: a sentence, not a line of Rust. */
+function isProse(paragraph: string): boolean {
+  const t = paragraph.trim();
+  return /^[A-Z]/.test(t) && /[.:]$/.test(t) && !t.split('\n').some((line) => /[{};]\s*(\/\/.*)?$/.test(line));
+}
+
+/** Splits a section into prose and code: fenced blocks when the author wrote fences, else by paragraph. */
+function blocks(body: string, codeSection: boolean): Block[] {
+  const out: Block[] = [];
+  const push = (code: boolean, text: string) => {
+    const trimmed = text.replace(/^\n+|\s+$/g, '');
+    if (!trimmed) return;
+    const last = out[out.length - 1];
+    if (last && last.code === code) last.text += '\n\n' + trimmed;
+    else out.push({ code, text: trimmed });
+  };
+  if (/^\s*```/m.test(body)) {
+    body.split(/^\s*```[a-z]*\s*$/m).forEach((part, i) => push(i % 2 === 1, part));
+    return out;
+  }
+  for (const paragraph of body.split(/\n[ \t]*\n/)) push(codeSection && !isProse(paragraph), paragraph);
+  return out;
 }
 
 /** Markdown for hovers, SARIF `help.markdown` and docs pages. `headingLevel` 3 gives `###` sections. */
 export function ruleDocsMarkdown(rule: Rule, headingLevel = 3): string {
   const hashes = '#'.repeat(headingLevel);
   const parts = [`**${rule.id}** (default: ${rule.severity}): ${rule.docs.summary.trim()}`];
-  for (const s of ruleDocSections(rule)) parts.push(`${hashes} ${s.heading}\n\n${s.code ? fenced(s.body) : s.body.trim()}`);
+  for (const s of ruleDocSections(rule)) {
+    const body = blocks(s.body, s.code).map((b) => (b.code ? '```rust\n' + b.text + '\n```' : b.text)).join('\n\n');
+    parts.push(`${hashes} ${s.heading}\n\n${body}`);
+  }
   return parts.join('\n\n') + '\n';
 }
 
@@ -50,7 +72,8 @@ export function ruleDocsMarkdown(rule: Rule, headingLevel = 3): string {
 export function ruleDocsText(rule: Rule): string {
   const parts = [`${rule.id} (default: ${rule.severity})\n${rule.docs.summary.trim()}`];
   for (const s of ruleDocSections(rule)) {
-    const body = s.code ? unfenced(s.body).split('\n').map((l) => (l ? '    ' + l : l)).join('\n') : s.body.trim();
+    const indent = (text: string) => text.split('\n').map((l) => (l ? '    ' + l : l)).join('\n');
+    const body = blocks(s.body, s.code).map((b) => (b.code ? indent(b.text) : b.text)).join('\n\n');
     parts.push(`${s.heading}\n${'-'.repeat(s.heading.length)}\n${body}`);
   }
   return parts.join('\n\n') + '\n';
