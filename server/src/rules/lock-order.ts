@@ -1,0 +1,118 @@
+// lock-order: two locks taken nested in opposite orders in different functions of the workspace. Two threads
+// running one each can each hold the first lock and wait forever for the other's.
+// Per file, every nested pair (outer held while inner is taken) is kept as rule data; the workspace pass
+// matches A→B against B→A across all files.
+import type { Node } from '../engine/parser';
+import type { Rule, RuleContext } from '../engine/rule';
+import { TypeEnv } from '../engine/resolve/expr';
+import { acquisitionsIn, type Acquisition } from '../engine/resolve/locks';
+import { guardLife, isAlive } from '../engine/lifetimes';
+import { functionItems } from '../engine/syntax';
+import { withAwaitedGuard } from './double-lock';
+
+const EXCLUSIVE = new Set(['write', 'try_write', 'write_arc', 'try_write_for', 'upgradable_read', 'try_upgradable_read']);
+
+interface LockUse {
+  /** Workspace-wide identity of the lock's declaration. */
+  key: string;
+  /** How it is written here, for messages. */
+  text: string;
+  method: string;
+  shape: string;
+  range: { start: number; end: number };
+}
+
+/** One nesting: `inner` acquired while a guard of `outer` is alive, in the body starting at `body`. */
+interface LockPair {
+  outer: LockUse;
+  inner: LockUse;
+  fnName: string;
+  body: number;
+}
+
+/** Local bindings are only the same lock within their file: qualify their keys with the path. */
+function workspaceKey(acq: Acquisition, path: string): string {
+  return /^(let|param) /.test(acq.key) ? `${path}#${acq.key}` : acq.key;
+}
+
+function eligible(acq: Acquisition): boolean {
+  const lockKind = acq.lock.kind === 'blocking' || acq.lock.kind === 'async';
+  return acq.certain && lockKind && (acq.lock.shape === 'mutex' || acq.lock.shape === 'rwlock') && !/Reentrant/.test(acq.lock.path);
+}
+
+function lockUse(acq: Acquisition, path: string): LockUse {
+  return { key: workspaceKey(acq, path), text: acq.receiver.text, method: acq.method, shape: acq.lock.shape, range: { start: acq.call.startIndex, end: acq.call.endIndex } };
+}
+
+function contains(outer: Node, inner: Node): boolean {
+  return outer.startIndex <= inner.startIndex && inner.endIndex <= outer.endIndex;
+}
+
+/** Nested acquisitions of two different locks in one function (each body on its own). */
+function pairsOf(ctx: RuleContext, fn: Node, impl: Node | null): LockPair[] {
+  const env = new TypeEnv(ctx.file, ctx.workspace, fn, impl);
+  const acqs = acquisitionsIn(fn, env, ctx.settings.extraBlockingGuards).map(withAwaitedGuard).filter(eligible);
+  if (acqs.length < 2) return [];
+  const fnName = fn.childForFieldName('name')?.text ?? '?';
+  const pairs: LockPair[] = [];
+  for (const outer of acqs) {
+    const life = guardLife(outer, env, ctx.file.crate.edition);
+    for (const inner of acqs) {
+      if (inner === outer || inner.body?.id !== outer.body?.id) continue;
+      const [outerKey, innerKey] = [workspaceKey(outer, ctx.file.path), workspaceKey(inner, ctx.file.path)];
+      const at = inner.call.startIndex;
+      if (outerKey === innerKey || at < outer.guard.endIndex || contains(outer.guard, inner.call) || !isAlive(life, at)) continue;
+      pairs.push({ outer: lockUse(outer, ctx.file.path), inner: lockUse(inner, ctx.file.path), fnName, body: outer.body?.startIndex ?? fn.startIndex });
+    }
+  }
+  return pairs;
+}
+
+/** Whether two uses of one lock exclude each other (a mutex always; an RwLock unless both read). */
+function excludes(a: LockUse, b: LockUse): boolean {
+  return a.shape === 'mutex' || EXCLUSIVE.has(a.method) || EXCLUSIVE.has(b.method);
+}
+
+/** `p` (A then B) and `q` (B then A) deadlock when each one's wait conflicts with the other's hold. */
+function inverted(p: LockPair, q: LockPair): boolean {
+  return p.outer.key === q.inner.key && p.inner.key === q.outer.key && excludes(p.inner, q.outer) && excludes(q.inner, p.outer);
+}
+
+export const lockOrder: Rule = {
+  id: 'lock-order',
+  severity: 'warning',
+  docs: {
+    summary: 'Two locks are taken nested in opposite orders in different functions: a lock-order deadlock.',
+    whatItDoes:
+      'Records, for every function in the workspace, which lock is acquired while a guard of another lock is alive (guard lifetimes by Rust\'s drop rules). Locks are identified by their declaration: a struct field (`self.accounts` and `self.audit` are the fields of one type), a static, or the same local binding and its clones (threads and closures of one function). When one place takes A then B and another takes B then A, both inner acquisitions are reported, each linking to the other.',
+    whyBad:
+      'If two threads run the two paths at the same time, the first holds A and waits for B while the second holds B and waits for A. Neither can continue: a deadlock that only shows under load, never in a unit test, and leaves no error message.',
+    example: 'fn deposit(&self) {\n    let _a = self.accounts.lock().unwrap();\n    let _l = self.log.lock().unwrap(); // accounts -> log\n}\nfn audit(&self) {\n    let _l = self.log.lock().unwrap();\n    let _a = self.accounts.lock().unwrap(); // log -> accounts: deadlock\n}',
+    useInstead:
+      'Pick one global order and take the locks in that order everywhere (document it next to the fields), or avoid holding one lock while taking another: copy what you need out of the first guard and drop it before locking the second. Merging data that is always locked together into one Mutex also removes the problem.',
+    differences:
+      'clippy has no counterpart (it does not reason across functions). Only locks whose type is known (`Mutex`, `RwLock` of std, parking_lot, spin, tokio, async-lock) are considered; two read guards of an RwLock never conflict, and reentrant mutexes are skipped.',
+  },
+  collectFileData(ctx) {
+    const pairs: LockPair[] = [];
+    for (const { fn, impl } of functionItems(ctx.file.root)) pairs.push(...pairsOf(ctx, fn, impl));
+    return { signature: JSON.stringify(pairs), data: pairs };
+  },
+  checkWorkspace(ctx) {
+    const all: { path: string; pair: LockPair }[] = [];
+    for (const { path, data } of ctx.workspace.ruleDataOf<LockPair[]>('lock-order')) for (const pair of data) all.push({ path, pair });
+    const byOuter = new Map<string, { path: string; pair: LockPair }[]>();
+    for (const entry of all) byOuter.set(entry.pair.outer.key, [...(byOuter.get(entry.pair.outer.key) ?? []), entry]);
+    for (const { path, pair } of all) {
+      const opposite = (byOuter.get(pair.inner.key) ?? []).filter((o) => inverted(pair, o.pair) && (o.path !== path || o.pair.body !== pair.body));
+      if (opposite.length === 0) continue;
+      const first = opposite[0];
+      ctx.report(path, {
+        range: pair.inner.range,
+        message: `lock order inversion: \`${pair.inner.text}\` is taken while \`${pair.outer.text}\` is held, but \`${first.pair.fnName}\` takes them the other way round: two threads can deadlock`,
+        related: opposite.slice(0, 5).map((o) => ({ path: o.path, range: o.pair.inner.range, message: `\`${o.pair.inner.text}\` taken while \`${o.pair.outer.text}\` is held (in \`${o.pair.fnName}\`)` })),
+        notes: ['Take the two locks in one agreed order everywhere, or release the first before taking the second.'],
+      });
+    }
+  },
+};
