@@ -25,7 +25,7 @@ interface Names {
 /** Rewrites a value stored at the field's root, given the wrappers between the root and the `Rc` (outermost first). */
 function rewriteStore(shape: ValueShape, wrappers: string[], names: Names): Outcome {
   if (wrappers.length === 0) {
-    if (shape.kind === 'clone') return ok([{ start: shape.start, end: shape.end, newText: `${names.pointer}::downgrade(&${shape.target})` }]);
+    if (shape.kind === 'clone') return ok([{ start: shape.start, end: shape.end, newText: `${names.pointer}::downgrade(${shape.borrowed})` }]);
     if (shape.kind === 'rcnew') return todo(`a new \`${names.pointer}\` stored only as \`Weak\` is freed at once: keep a strong owner elsewhere and store \`${names.pointer}::downgrade(&owner)\``);
     return todo(`store \`${names.pointer}::downgrade(&x)\` of an \`${names.pointer}\` that something else keeps alive`);
   }
@@ -40,7 +40,7 @@ function rewriteStore(shape: ValueShape, wrappers: string[], names: Names): Outc
 /** Reads through `Option<Weak<T>>` (links after the guard, or on the field itself). */
 function rewriteOptionRead(links: FieldSite['chain'], site: FieldSite): Outcome {
   const first = links[0];
-  if (!first) return todo('the field now holds a `Weak`: call `.upgrade()` where the value is used');
+  if (!first) return todo('call `.upgrade()` where the value is used');
   if (first.name === 'clone') return ok([{ start: first.start, end: first.end, newText: UPGRADE }]);
   if (first.name === 'as_ref') return ok([{ start: first.end, end: first.end, newText: '.and_then(|w| w.upgrade())' }]);
   if (first.name === 'is_some' || first.name === 'is_none') return todo('`is_some()` now says a `Weak` is stored, not that its target is alive: use `.as_ref().and_then(|w| w.upgrade()).is_some()` if that is what is meant');
@@ -54,7 +54,7 @@ function rewriteAccess(site: FieldSite, wrappers: string[], names: Names): Outco
   if (site.value && chain.length === 0) return rewriteStore(site.value, wrappers, names);
   if (outer && CELL_NAMES.has(outer)) {
     const first = chain[0];
-    if (!first) return todo('the field now holds a `Weak`');
+    if (!first) return todo('adapt this use of the cell to a `Weak` inside');
     if ((first.name === 'replace' || first.name === 'set') && first.arg) {
       if (site.resultUsed && chain.length === 1) return todo(`\`.${first.name}()\` now returns the old \`Weak\`, not an \`${names.pointer}\``);
       return rewriteStore(first.arg, wrappers.slice(1), names);
@@ -64,10 +64,10 @@ function rewriteAccess(site: FieldSite, wrappers: string[], names: Names): Outco
     const afterGuard = chain.slice(1).filter((l) => l.name !== 'unwrap' && l.name !== 'expect');
     if (site.value) return rewriteStore(site.value, wrappers.slice(1), names);
     if (rest[0] === 'Option') return rewriteOptionRead(afterGuard, site);
-    return todo('the field now holds a `Weak`: call `.upgrade()` and handle `None`');
+    return todo('call `.upgrade()` and handle `None`');
   }
   if (outer === 'Option') return rewriteOptionRead(chain, site);
-  return todo('the field now holds a `Weak`: call `.upgrade()` and handle `None`');
+  return todo('call `.upgrade()` and handle `None`');
 }
 
 /** Sites that certainly belong to `edge.from`'s field: literals of that type, `self.f` in its impls, or a field name no other type has. */
@@ -121,7 +121,7 @@ export function downgradeFix(edge: Edge, ws: Workspace): Fix | undefined {
   const todos = new Map<string, Map<number, string>>();
   const addTodo = (p: string, site: FieldSite, why: string) => {
     const lines = todos.get(p) ?? new Map<number, string>();
-    if (!lines.has(site.lineStart)) lines.set(site.lineStart, `${site.indent}// TODO(blindspot): \`${label}\` is now a \`Weak\`: ${why}\n`);
+    if (!lines.has(site.lineStart)) lines.set(site.lineStart, `${site.indent}// TODO(blindspot): \`${label}\` became a \`Weak\`; ${why}\n`);
     todos.set(p, lines);
   };
   for (const { path, facts, site } of sitesOf(edge, ws)) {

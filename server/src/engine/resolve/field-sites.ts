@@ -8,8 +8,8 @@ export type ValueShape =
   | { kind: 'none' | 'default' | 'rcnew' | 'other'; start: number; end: number }
   /** `Some(v)`, `RefCell::new(v)`, `Box::new(v)`: `ctor` is `Some` or the type's last segment. */
   | { kind: 'wrap'; ctor: string; inner: ValueShape; start: number; end: number }
-  /** `x.clone()` or `Rc::clone(&x)`: `target` is the text of `x`. */
-  | { kind: 'clone'; target: string; start: number; end: number };
+  /** `x.clone()` or `Rc::clone(e)`: `borrowed` is what `Rc::downgrade` takes (`&x`, or `e` as written). */
+  | { kind: 'clone'; borrowed: string; start: number; end: number };
 
 export interface ChainLink {
   /** Method name: `borrow`, `replace`, `clone`… */
@@ -78,7 +78,7 @@ export function shapeOf(node: Node, depth = 0): ValueShape {
   if (!callee) {
     // `x.clone()`
     if (fn?.type === 'field_expression' && fn.childForFieldName('field')?.text === 'clone' && argCount(node) === 0) {
-      return { kind: 'clone', target: fn.childForFieldName('value')!.text, ...span };
+      return { kind: 'clone', borrowed: `&${fn.childForFieldName('value')!.text}`, ...span };
     }
     return { kind: 'other', ...span };
   }
@@ -86,10 +86,7 @@ export function shapeOf(node: Node, depth = 0): ValueShape {
   const name = segs[segs.length - 1];
   const type = segs.length > 1 ? segs[segs.length - 2] : '';
   if (name === 'default' && argCount(node) === 0) return { kind: 'default', ...span };
-  if ((type === 'Rc' || type === 'Arc') && name === 'clone' && arg?.type === 'reference_expression') {
-    const inner = arg.childForFieldName('value');
-    if (inner) return { kind: 'clone', target: inner.text, ...span };
-  }
+  if ((type === 'Rc' || type === 'Arc') && name === 'clone' && arg && argCount(node) === 1) return { kind: 'clone', borrowed: arg.text, ...span };
   if ((type === 'Rc' || type === 'Arc') && name.startsWith('new')) return { kind: 'rcnew', ...span };
   if (arg && argCount(node) === 1 && (callee === 'Some' || callee.endsWith('Option::Some'))) return { kind: 'wrap', ctor: 'Some', inner: shapeOf(arg, depth + 1), ...span };
   if (arg && argCount(node) === 1 && name === 'new' && type) return { kind: 'wrap', ctor: type, inner: shapeOf(arg, depth + 1), ...span };
