@@ -20,7 +20,8 @@ export function usesTokio(ctx: RuleContext): boolean {
 
 /** `.lock().unwrap()` -> `.lock().await`: replaces what follows the call up to the end of the guard expression. */
 function awaitEdit(acq: Acquisition): TextEdit | undefined {
-  if (!['lock', 'read', 'write'].includes(acq.method)) return undefined;
+  // Only `recv.lock().unwrap()`-shaped chains; a guard wrapped in a call (`MutexGuard::map(..)`) is left alone.
+  if (!['lock', 'read', 'write'].includes(acq.method) || acq.guard.startIndex !== acq.call.startIndex) return undefined;
   return { start: acq.call.endIndex, end: acq.guard.endIndex, newText: '.await' };
 }
 

@@ -99,6 +99,12 @@ export function guardExpression(call: Node): Node {
       cur = p;
       continue;
     }
+    // parking_lot's mapped guards: `MutexGuard::map(m.lock(), |s| &mut s.field)` is still a guard of `m`.
+    const mapper = p.type === 'arguments' && p.namedChild(0)?.id === cur.id ? p.parent : null;
+    if (mapper?.type === 'call_expression' && /Guard::(try_)?map$/.test(mapper.childForFieldName('function')?.text ?? '')) {
+      cur = mapper;
+      continue;
+    }
     if (p.type === 'field_expression' && p.childForFieldName('value')?.id === cur.id) {
       const call2 = p.parent;
       const method = p.childForFieldName('field')?.text ?? '';
