@@ -183,7 +183,7 @@ function sarifValidator() {
 
 test('sarif: valid SARIF 2.1.0 with rule metadata, relative URIs and regions', async () => {
   const root = tempTree({ 'src/dir with space/a.rs': MARKED, 'bin.rs': Buffer.from([0x66, 0x00, 0x6e]) });
-  const r = await cli(root, ['check', '--format', 'sarif'], { homepage: 'https://example.org/blindspot' });
+  const r = await cli(root, ['check', '--format', 'sarif']);
   assert.equal(r.code, 1);
   const log = JSON.parse(r.stdout);
   const validate = sarifValidator();
@@ -199,7 +199,7 @@ test('sarif: valid SARIF 2.1.0 with rule metadata, relative URIs and regions', a
   assert.match(marker.help.text, /What it does\n-+\nFinds calls/);
   assert.match(marker.help.markdown, /### Example\n\n```rust\nfn f\(\) \{ marker\(\); \}\n```/);
   assert.equal(marker.defaultConfiguration.level, 'warning');
-  assert.equal(marker.helpUri, 'https://example.org/blindspot#test-marker');
+  assert.match(marker.helpUri, /^https:\/\/\S+#test-marker$/);
   const [result] = run.results;
   assert.equal(result.ruleId, 'test-marker');
   assert.equal(result.ruleIndex, ids.indexOf('test-marker'));

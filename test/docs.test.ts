@@ -15,7 +15,7 @@ test('README rule table is up to date (run `npm run docs`)', { skip: hasMarkers 
 
 test('the rule table has one row per registered rule and leaves the rest of the README alone', async () => {
   const table = await ruleTable();
-  for (const rule of rules) assert.ok(table.includes(`| \`${rule.id}\` | ${rule.severity} |`), rule.id);
+  for (const rule of rules) assert.ok(table.includes(`| <a id="${rule.id}"></a>\`${rule.id}\` | ${rule.severity} |`), rule.id);
   const sample = `# Title\n\nintro\n\n${START}\nold table\n${END}\n\n## After\n`;
   const updated = withTable(sample, table)!;
   assert.ok(updated.startsWith(`# Title\n\nintro\n\n${START}`));

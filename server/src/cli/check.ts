@@ -127,7 +127,6 @@ class CheckRun {
       skipped: this.skipped,
       rules: this.ctx.rules,
       version: this.ctx.version,
-      homepage: this.ctx.homepage,
       lines: this.lines,
     };
   }

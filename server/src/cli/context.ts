@@ -12,8 +12,6 @@ export interface CliContext {
   stdoutIsTTY: boolean;
   rules: Rule[];
   version: string;
-  /** Where each rule's documentation lives on the web, when the package says (package.json `homepage`). */
-  homepage?: string;
 }
 
 /** A usage mistake: printed with a hint, exit code 2. */
@@ -32,7 +30,6 @@ export function processContext(): CliContext {
     stdoutIsTTY: !!process.stdout.isTTY,
     rules: registeredRules,
     version: pkg.version,
-    homepage: (pkg as { homepage?: string }).homepage,
   };
 }
 

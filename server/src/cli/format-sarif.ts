@@ -6,7 +6,7 @@ import * as path from 'path';
 import type * as Sarif from 'sarif';
 import type { Finding, Fix, Rule, Severity } from '../engine/rule';
 import type { OffsetRange } from '../engine/text';
-import { ruleDocsMarkdown, ruleDocsText } from '../engine/docs';
+import { PROJECT_URL, ruleDocsMarkdown, ruleDocsText, ruleDocsUrl } from '../engine/docs';
 import { allFindings, displayPath, type CheckReport } from './report';
 
 const SRCROOT = '%SRCROOT%';
@@ -32,17 +32,16 @@ function physical(report: CheckReport, filePath: string, range: OffsetRange): Sa
   return { artifactLocation: artifactLocation(report, filePath), region: region(report, filePath, range) };
 }
 
-function ruleDescriptor(rule: Rule, homepage: string | undefined): Sarif.ReportingDescriptor {
-  const descriptor: Sarif.ReportingDescriptor = {
+function ruleDescriptor(rule: Rule): Sarif.ReportingDescriptor {
+  return {
     id: rule.id,
     shortDescription: { text: rule.docs.summary.trim() },
     fullDescription: { text: rule.docs.whatItDoes.trim() },
     help: { text: ruleDocsText(rule), markdown: ruleDocsMarkdown(rule) },
+    helpUri: ruleDocsUrl(rule.id),
     defaultConfiguration: { level: level(rule.severity) },
     properties: { tags: ['rust', 'correctness'], precision: 'high' },
   };
-  if (homepage) descriptor.helpUri = `${homepage.replace(/#.*$/, '')}#${rule.id}`;
-  return descriptor;
 }
 
 function sarifFix(report: CheckReport, fix: Fix): Sarif.Fix {
@@ -80,8 +79,8 @@ export function toSarif(report: CheckReport): Sarif.Log {
         name: 'blindspot',
         version: report.version,
         semanticVersion: report.version,
-        rules: report.rules.map((r) => ruleDescriptor(r, report.homepage)),
-        ...(report.homepage ? { informationUri: report.homepage } : {}),
+        informationUri: PROJECT_URL,
+        rules: report.rules.map(ruleDescriptor),
       },
     },
     originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(report.root).href.replace(/\/?$/, '/') } },

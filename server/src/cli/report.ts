@@ -27,7 +27,6 @@ export interface CheckReport {
   skipped: Skip[];
   rules: Rule[];
   version: string;
-  homepage?: string;
   lines: SourceLines;
 }
 

@@ -2,6 +2,15 @@
 // so the same words appear everywhere. Pure: no LSP, no I/O.
 import type { Rule } from './rule';
 
+export const PROJECT_URL = 'https://github.com/blindspot-rust/blindspot';
+/** The README's rule table has one anchor per rule id (written by `npm run docs`). */
+export const RULE_DOCS_BASE_URL = `${PROJECT_URL}/blob/main/README.md`;
+
+/** The web page for a rule: LSP `codeDescription.href`, SARIF `helpUri`. */
+export function ruleDocsUrl(ruleId: string): string {
+  return `${RULE_DOCS_BASE_URL}#${ruleId}`;
+}
+
 export interface DocSection {
   heading: string;
   body: string;

@@ -6,12 +6,10 @@ import type { LineIndex, OffsetRange } from '../engine/text';
 
 export const DIAGNOSTIC_SOURCE = 'blindspot';
 
-/** Where the rule docs live: the README's rule table has one anchor per rule id. */
-export const RULE_DOCS_BASE_URL = 'https://github.com/blindspot-rust/blindspot/blob/main/README.md';
-
-export function ruleDocsHref(ruleId: string): string {
-  return `${RULE_DOCS_BASE_URL}#${ruleId}`;
-}
+// Where the rule docs live is the engine's to say (the CLI's SARIF `helpUri` uses the same URL).
+import { ruleDocsUrl as ruleDocsHref } from '../engine/docs';
+export { ruleDocsHref };
+export { RULE_DOCS_BASE_URL } from '../engine/docs';
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
