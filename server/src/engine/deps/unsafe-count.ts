@@ -192,6 +192,8 @@ function countFile(file: string, maxBytes: number, timeoutMs?: number): ReturnTy
     if (fs.statSync(file).size > maxBytes) return undefined;
     const bytes = fs.readFileSync(file);
     if (bytes.includes(0)) return undefined;
+    // Every construct counted (and `unsafe_code`) contains the word: files without it need no parse.
+    if (!bytes.includes('unsafe')) return { counts: emptyCounts(), forbidsUnsafe: false };
     return countText(bytes.toString('utf8'), timeoutMs);
   } catch {
     return undefined;
