@@ -11,6 +11,7 @@ import {
   StreamMessageReader,
   StreamMessageWriter,
   type ClientCapabilities,
+  type Diagnostic,
   type ProtocolConnection,
   type PublishDiagnosticsParams,
   type TextDocumentContentChangeEvent,
@@ -155,7 +156,7 @@ export class LspClient {
     conn.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => this.push(this.diagnostics, p));
     conn.onNotification('$/progress', (p: ProgressEvent) => this.push(this.progress, p));
     conn.onNotification('window/logMessage', (p: { message: string }) => this.push(this.logs, p.message));
-    conn.onNotification((method: string, params: unknown) => this.push(this.notifications, { method, params }));
+    for (const method of ['blindspot/status', 'window/showMessage']) conn.onNotification(method, (params: unknown) => this.push(this.notifications, { method, params }));
     conn.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) => p.items.map(() => this.settings));
     conn.onRequest('window/workDoneProgress/create', async () => {
       await this.options.onProgressCreate?.();
@@ -165,14 +166,16 @@ export class LspClient {
       for (const r of p.registrations) this.registrations.push(r.method);
       return null;
     });
-    conn.onRequest('workspace/diagnostic/refresh', () => this.push(this.notifications, { method: 'workspace/diagnostic/refresh', params: null }));
+    conn.onRequest('workspace/diagnostic/refresh', () => {
+      this.push(this.notifications, { method: 'workspace/diagnostic/refresh', params: null });
+      return null;
+    });
     conn.onRequest('window/showDocument', () => ({ success: true }));
   }
 
-  private push<T>(list: T[], item: T): null {
+  private push<T>(list: T[], item: T): void {
     list.push(item);
     for (const wake of this.waiters.splice(0)) wake();
-    return null;
   }
 
   /** Resolves with the predicate's first truthy value, re-checked whenever the server sends something. */
@@ -245,6 +248,11 @@ export class LspClient {
     if (this.rulesFile) fs.rmSync(path.dirname(this.rulesFile), { recursive: true, force: true });
     return code === 'timeout' ? null : code;
   }
+}
+
+/** A diagnostic's message as text (LSP 3.18 allows markup there). */
+export function messageText(d: Diagnostic): string {
+  return typeof d.message === 'string' ? d.message : d.message.value;
 }
 
 /** Applies LSP text edits (UTF-16 positions) to a text, last first. */

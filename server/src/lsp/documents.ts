@@ -131,8 +131,18 @@ export class DocumentStore {
     for (const doc of this.docs.values()) doc.engineDoc.crate = crateForUri(doc.uri);
   }
 
+  /** Set until the first settings arrive, so nothing is published under settings the user overrode. */
+  private paused = true;
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.invalidateAll();
+  }
+
   schedule(doc: OpenDocument, delayMs: number): void {
     if (doc.timer) clearTimeout(doc.timer);
+    if (this.paused) return;
     doc.timer = setTimeout(() => {
       doc.timer = undefined;
       if (this.docs.get(doc.uri) !== doc) return; // closed (or reopened) meanwhile

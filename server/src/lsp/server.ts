@@ -21,6 +21,7 @@ import { ruleDocsMarkdown } from '../engine/docs';
 import { initParser } from '../engine/parser';
 import type { Rule } from '../engine/rule';
 import { rules as registeredRules } from '../rules';
+import { CargoTomlFeatures, isCargoUri } from './cargo-toml';
 import { codeActions, FIX_ALL_KIND, SHOW_RULE_DOCS_COMMAND } from './code-actions';
 import { ruleDocsHref } from './diagnostics';
 import { DocumentStore, type OpenDocument } from './documents';
@@ -35,6 +36,12 @@ export const RULE_DOCS_REQUEST = 'blindspot/ruleDocs';
 /** The same rule error is logged once per rule and file, not on every keystroke. */
 const MAX_LOGGED_RULE_ERRORS = 256;
 
+interface Progress {
+  report(percentage: number, message: string): void;
+  done(): void;
+  readonly cancelled: boolean;
+}
+
 interface ClientSupport {
   configuration: boolean;
   pullDiagnostics: boolean;
@@ -44,6 +51,7 @@ interface ClientSupport {
   dynamicConfiguration: boolean;
   showDocument: boolean;
   workspaceFolders: boolean;
+  inlayHintRefresh: boolean;
 }
 
 function clientSupport(c: ClientCapabilities): ClientSupport {
@@ -56,6 +64,7 @@ function clientSupport(c: ClientCapabilities): ClientSupport {
     dynamicConfiguration: !!c.workspace?.didChangeConfiguration?.dynamicRegistration,
     showDocument: !!c.window?.showDocument?.support,
     workspaceFolders: !!c.workspace?.workspaceFolders,
+    inlayHintRefresh: !!c.workspace?.inlayHint?.refreshSupport,
   };
 }
 
@@ -69,6 +78,8 @@ export class BlindspotServer {
   private readonly docs: DocumentStore;
   private readonly publisher: Publisher;
   private readonly scanner: WorkspaceScanner;
+  /** Cargo.toml / Cargo.lock: advisories, unsafe counts as inlay hints (engine/deps). */
+  private readonly cargo: CargoTomlFeatures;
   private settings: ServerSettings = defaultServerSettings;
   private support: ClientSupport = clientSupport({});
   private folders: string[] = [];
@@ -89,6 +100,14 @@ export class BlindspotServer {
       forget: (p) => this.forgetFile(p),
       log: (m) => this.log(m),
     });
+    this.cargo = new CargoTomlFeatures({
+      publish: (uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }),
+      refresh: () => {
+        if (this.support.inlayHintRefresh) void connection.languages.inlayHint.refresh().catch(() => undefined);
+      },
+      progress: (title) => this.progress(title, true),
+      log: (m) => this.log(m),
+    });
   }
 
   listen(): void {
@@ -96,21 +115,24 @@ export class BlindspotServer {
     c.onInitialize((params) => this.initialize(params));
     c.onInitialized(() => void this.initialized());
     c.onShutdown(() => this.shutdown());
-    c.onDidOpenTextDocument(this.notification((p) => this.didOpen(this.docs.open(p))));
-    c.onDidChangeTextDocument(this.notification((p) => this.docs.change(p)));
-    c.onDidCloseTextDocument(this.notification((p) => this.didClose(p.textDocument.uri)));
-    c.onDidChangeConfiguration(this.notification((p) => void this.reloadSettings(p.settings)));
+    c.onDidOpenTextDocument(this.notification((p) => (isCargoUri(p.textDocument.uri) ? this.cargo.open(p) : this.didOpen(this.docs.open(p)))));
+    c.onDidChangeTextDocument(this.notification((p) => (isCargoUri(p.textDocument.uri) ? this.cargo.change(p) : this.docs.change(p))));
+    c.onDidCloseTextDocument(this.notification((p) => (isCargoUri(p.textDocument.uri) ? this.cargo.close(p.textDocument.uri) : this.didClose(p.textDocument.uri))));
+    c.onDidChangeConfiguration(this.notification((p) => void this.settingsChanged(p.settings)));
     c.onDidChangeWatchedFiles(this.notification((p) => void this.filesChanged(p.changes)));
     c.onCodeAction(this.request((p) => {
+      if (isCargoUri(p.textDocument.uri)) return this.cargo.codeActions(p);
       const doc = this.docs.get(p.textDocument.uri);
       if (!doc) return [];
       const analysis = this.docs.analyzeNow(doc);
       return codeActions(p, { doc, analysis, locate: this.publisher.locator(), documentChanges: this.support.documentChanges });
     }));
     c.onHover(this.request((p) => {
+      if (isCargoUri(p.textDocument.uri)) return this.cargo.hover(p);
       const doc = this.docs.get(p.textDocument.uri);
       return doc ? hoverAt(doc, this.docs.analyzeNow(doc), p.position, (id) => this.ruleById(id)) : null;
     }));
+    c.languages.inlayHint.on(this.request((p) => this.cargo.inlayHints(p)));
     c.languages.diagnostics.on(this.request((p) => this.pullDiagnostics(p.textDocument.uri, p.previousResultId)));
     c.onExecuteCommand(this.request((p) => this.executeCommand(p.command, p.arguments ?? [])));
     c.onRequest(RULE_DOCS_REQUEST, this.request((p: { ruleId?: string } | undefined) => this.ruleDocs(p?.ruleId)));
@@ -128,6 +150,7 @@ export class BlindspotServer {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: false },
         hoverProvider: true,
+        inlayHintProvider: true,
         executeCommandProvider: { commands: [RESCAN_COMMAND, SHOW_RULE_DOCS_COMMAND] },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
         ...(this.support.pullDiagnostics ? { diagnosticProvider: { identifier: 'blindspot', interFileDependencies: true, workspaceDiagnostics: false } } : {}),
@@ -137,17 +160,29 @@ export class BlindspotServer {
   }
 
   private async initialized(): Promise<void> {
+    try {
+      await this.registerForChanges();
+      const settings = await this.readSettings(undefined);
+      if (settings) this.applySettings(settings);
+    } catch (error) {
+      this.log(`initialization: ${describe(error)}`);
+    } finally {
+      this.docs.resume();
+    }
+    if (this.settings.workspaceScan) void this.startScan();
+  }
+
+  /** Workspace folders, watched files and configuration changes, for clients that let the server ask. */
+  private async registerForChanges(): Promise<void> {
     if (this.support.workspaceFolders) {
       this.connection.workspace.onDidChangeWorkspaceFolders(this.notification((e) => this.foldersChanged(e.added.map((f) => f.uri), e.removed.map((f) => f.uri))));
     }
     if (this.support.dynamicWatchers) {
       await this.connection.client.register(DidChangeWatchedFilesNotification.type, {
-        watchers: [{ globPattern: '**/*.rs' }, { globPattern: '**/Cargo.toml' }],
+        watchers: [{ globPattern: '**/*.rs' }, { globPattern: '**/Cargo.toml' }, { globPattern: '**/Cargo.lock' }],
       });
     }
     if (this.support.dynamicConfiguration) await this.connection.client.register(DidChangeConfigurationNotification.type, { section: 'blindspot' });
-    await this.reloadSettings(undefined);
-    if (this.settings.workspaceScan) void this.startScan();
   }
 
   // ---- guards -------------------------------------------------------------------------------
@@ -225,20 +260,26 @@ export class BlindspotServer {
 
   // ---- settings -----------------------------------------------------------------------------
 
-  private async reloadSettings(pushed: unknown): Promise<void> {
-    let section: unknown = (pushed as { blindspot?: unknown } | undefined)?.blindspot;
+  /** The `blindspot` section: pulled when the client supports workspace/configuration, else taken from the notification. */
+  private async readSettings(pushed: unknown): Promise<ServerSettings | undefined> {
+    let section: unknown = (pushed as { blindspot?: unknown } | null | undefined)?.blindspot;
     if (this.support.configuration) {
       try {
         section = await this.connection.workspace.getConfiguration({ section: 'blindspot' });
       } catch (error) {
         this.log(`workspace/configuration failed: ${describe(error)}`);
+        return undefined;
       }
     }
-    if (section === undefined || section === null) {
-      if (pushed === undefined && !this.support.configuration) return; // nothing to read: keep what we have
-    }
-    const next = parseSettings(section);
-    if (JSON.stringify(next) === JSON.stringify(this.settings)) return;
+    if (section === undefined) return undefined;
+    this.cargo.configure(section);
+    return parseSettings(section);
+  }
+
+  /** Applies changed settings without a reload: re-analyse open documents, rescan (or clear) closed ones. */
+  private async settingsChanged(pushed: unknown): Promise<void> {
+    const next = await this.readSettings(pushed);
+    if (!next || JSON.stringify(next) === JSON.stringify(this.settings)) return;
     const scanBefore = this.settings.workspaceScan;
     this.applySettings(next);
     this.docs.invalidateAll();
@@ -262,25 +303,36 @@ export class BlindspotServer {
   }
 
   private async runScan(run: number): Promise<ScanOutcome> {
-    const reporter = await this.connection.window.createWorkDoneProgress().catch(() => undefined);
-    reporter?.begin('Blindspot: scanning workspace', 0, 'listing .rs files', true);
+    const progress = await this.progress('Blindspot: scanning workspace', true, 'listing .rs files');
     this.publisher.scanning = true;
     this.publisher.statusChanged();
-    const progress = { report: (pct: number, msg: string) => reporter?.report(pct, msg), get cancelled() { return !!reporter?.token.isCancellationRequested; } };
     try {
       const outcome = await this.scanner.scan(this.folders, progress);
-      reporter?.report(100, outcome.cancelled ? `cancelled after ${outcome.checked} of ${outcome.files} files` : `${outcome.files} files checked`);
+      progress.report(100, outcome.cancelled ? `cancelled after ${outcome.checked} of ${outcome.files} files` : `${outcome.files} files checked`);
       this.log(`workspace scan: ${outcome.files} files, ${outcome.checked} checked${outcome.cancelled ? ', cancelled' : ''}`);
       // Facts gathered by the scan may change what open documents see.
       this.docs.invalidateAll();
       return outcome;
     } finally {
-      reporter?.done();
+      progress.done();
       if (run === this.scanCount) {
         this.publisher.scanning = false;
         this.publisher.statusChanged();
       }
     }
+  }
+
+  /** Work-done progress the user can cancel; a silent stand-in when the client has no progress support. */
+  private async progress(title: string, cancellable: boolean, message?: string): Promise<Progress> {
+    const reporter = await this.connection.window.createWorkDoneProgress().catch(() => undefined);
+    reporter?.begin(title, 0, message, cancellable);
+    return {
+      report: (percentage, text) => reporter?.report(percentage, text),
+      done: () => reporter?.done(),
+      get cancelled() {
+        return !!reporter?.token.isCancellationRequested;
+      },
+    };
   }
 
   private foldersChanged(added: string[], removed: string[]): void {
@@ -308,7 +360,10 @@ export class BlindspotServer {
     let manifests = false;
     for (const change of changes) {
       const filePath = uriToPath(change.uri);
-      if (filePath.endsWith('Cargo.toml')) manifests = true;
+      if (isCargoUri(change.uri)) {
+        manifests = true;
+        this.cargo.fileChanged(filePath);
+      }
       if (!filePath.endsWith('.rs') || !isDiskPath(filePath) || this.docs.isOpenPath(filePath)) continue;
       if (change.type === FileChangeType.Deleted) this.forgetFile(filePath);
       else if (this.settings.workspaceScan) await this.scanner.check(filePath);
@@ -357,6 +412,7 @@ export class BlindspotServer {
     this.scanner.cancel();
     this.docs.disposeAll();
     this.publisher.dispose();
+    this.cargo.dispose();
   }
 
   private log(message: string): void {
