@@ -30,9 +30,9 @@ interface LockPair {
   body: number;
 }
 
-/** Local bindings are only the same lock within their file: qualify their keys with the path. */
+/** The lock's declaration, qualified by the file declaring it: two `Bank` structs in two files are two types. */
 function workspaceKey(acq: Acquisition, path: string): string {
-  return /^(let|param) /.test(acq.key) ? `${path}#${acq.key}` : acq.key;
+  return `${acq.typed?.origin?.path ?? path}#${acq.key}`;
 }
 
 function eligible(acq: Acquisition): boolean {
@@ -58,7 +58,8 @@ function pairsOf(ctx: RuleContext, fn: Node, impl: Node | null): LockPair[] {
   for (const outer of acqs) {
     const life = guardLife(outer, env, ctx.file.crate.edition);
     for (const inner of acqs) {
-      if (inner === outer || inner.body?.id !== outer.body?.id) continue;
+      // `try_lock` gives up instead of waiting: it cannot close a deadlock cycle.
+      if (inner === outer || inner.body?.id !== outer.body?.id || /^try_/.test(inner.method)) continue;
       const [outerKey, innerKey] = [workspaceKey(outer, ctx.file.path), workspaceKey(inner, ctx.file.path)];
       const at = inner.call.startIndex;
       if (outerKey === innerKey || at < outer.guard.endIndex || contains(outer.guard, inner.call) || !isAlive(life, at)) continue;
