@@ -48,7 +48,7 @@ export const memForget: Rule = {
     useInstead:
       'Let the value drop, or `drop(x)` it explicitly when it must go early. When ownership really moves elsewhere (FFI), say so in the type: `ManuallyDrop::new(x)` or `Box::into_raw` paired with a `Box::from_raw` on the way back, so the release path is visible. No automatic fix is offered: whether the value may be dropped here (or must outlive the call) is a decision only the author can make.',
     differences:
-      'clippy::mem_forget fires only when the forgotten type has drop glue (it knows the types after a build); Blindspot works from syntax, flags every forget of a non-literal value, and skips literals and references (`forget(5)`, `forget(&x)`), which free nothing and which rustc already reports (`forgetting_copy_types`, `forgetting_references`). `#[allow(clippy::mem_forget)]` silences this rule too.',
+      'clippy::mem_forget fires only when the forgotten type has drop glue (it knows the types after a build); Blindspot works from syntax, flags every forget of a non-literal value, and skips literals and references (`forget(5)`, `forget(&x)`), which free nothing and which rustc already reports (`forgetting_copy_types`, `forgetting_references`). `#[allow(clippy::mem_forget)]` silences this rule too, and `// blindspot: allow(mem-forget)` silences only Blindspot (the one difference `scripts/compare-clippy-leaks.ts` shows on the fixtures).',
   },
   checkFunction(ctx: FunctionContext) {
     const uses = scopedUses(ctx.fn, ctx.file.facts.uses);
