@@ -150,6 +150,6 @@ test('settings: deps disabled publishes nothing; no database gives one notice', 
   assert.equal(diags.length, 1);
   assert.equal(diags[0].severity, 3);
   assert.equal(diags[0].range.start.line, 0);
-  assert.match(diags[0].message, /no RustSec advisory database/);
+  assert.match(diags[0].message as string, /no RustSec advisory database/);
   features.dispose();
 });
