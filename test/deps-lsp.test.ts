@@ -153,3 +153,27 @@ test('settings: deps disabled publishes nothing; no database gives one notice', 
   assert.match(diags[0].message as string, /no RustSec advisory database/);
   features.dispose();
 });
+
+test('over stdio: the bundled server publishes advisories and answers inlay hints for Cargo.toml', async () => {
+  const { LspClient, fileUri } = await import('./harness/lsp-client');
+  const { spawnSync } = await import('child_process');
+  if (!fs.existsSync(path.join(__dirname, '..', 'dist', 'server.js'))) spawnSync(process.execPath, ['esbuild.mjs'], { cwd: path.join(__dirname, '..'), stdio: 'inherit' });
+  const client = await LspClient.start({ root: WS, settings: { workspaceScan: false, ...SETTINGS } });
+  try {
+    const uri = fileUri(APP);
+    const text = fs.readFileSync(APP, 'utf8');
+    await client.open(uri, text, 1, 'toml');
+    const published = await client.waitForDiagnostics(uri, (p) => p.diagnostics.some((d) => d.code === 'RUSTSEC-2021-0001'));
+    assert.equal(published.diagnostics.find((d) => d.code === 'RUSTSEC-2021-0001')!.range.start.line, lineOf(text, 'rawbuf.workspace'));
+    const hintsFor = () => client.conn.sendRequest('textDocument/inlayHint', { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 100, character: 0 } } }) as Promise<{ label: string }[]>;
+    let labels: string[] = [];
+    for (let attempt = 0; attempt < 150 && !labels.some((l) => l.startsWith('unsafe: 5 blocks')); attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+      labels = (await hintsFor()).map((h) => h.label);
+    }
+    assert.ok(labels.includes('unsafe: 5 blocks · 2 fn · 2 impl · 1 trait'), labels.join('\n'));
+    assert.ok(labels.includes('unsafe: forbidden | tree: 1 in 2 crates'));
+  } finally {
+    await client.stop();
+  }
+});
