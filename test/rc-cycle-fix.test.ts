@@ -90,3 +90,21 @@ test('accesses of a field name other types also declare are left alone', () => {
   assert.ok(finding);
   assert.deepEqual(finding.fixes[0].edits.map((e) => e.path), [a], 'b.rs stores into Other.peer, not Node.peer');
 });
+
+test('an open document: findings and fix offsets follow edits that change no declaration', () => {
+  const engine = new Engine(rules.filter((r) => r.id === 'rc-cycle'));
+  const text = fs.readFileSync(path.join(FIXTURES, 'seed_peer.rs'), 'utf8');
+  const doc = engine.openDocument('/ws/seed_peer.rs', text);
+  try {
+    const first = doc.analyze().findings[0];
+    assert.equal(text.slice(first.range.start, first.range.end), 'RefCell<Option<Rc<Node>>>');
+    doc.applyChanges([{ start: 0, end: 0, text: '// a new first line\n' }]);
+    const moved = doc.analyze().findings[0];
+    assert.equal(doc.text.slice(moved.range.start, moved.range.end), 'RefCell<Option<Rc<Node>>>');
+    const out = applyFixes(new Map([['/ws/seed_peer.rs', doc.text]]), [moved.fixes[0]]).texts.get('/ws/seed_peer.rs')!;
+    assert.match(out, /^\/\/ a new first line\n/);
+    assert.match(out, /a\.peer\.replace\(Some\(Rc::downgrade\(&b\)\)\)/);
+  } finally {
+    doc.dispose();
+  }
+});

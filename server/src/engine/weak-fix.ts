@@ -1,7 +1,7 @@
 // "Downgrade to Weak": turns a strong `Rc`/`Arc` field into a `Weak` and rewrites, across the workspace, the places
 // that store into it or read it. Built from facts only (field sites recorded per file), so it works for closed files.
 // Where a rewrite is not mechanical, a `// TODO(blindspot):` line is inserted above the statement instead.
-import type { FieldSite, ValueShape } from './resolve/field-sites';
+import type { FieldSite, FieldSites, ValueShape } from './resolve/field-sites';
 import type { FileFacts } from './resolve/facts';
 import { lastSegment } from './resolve/paths';
 import type { Fix, TextEdit } from './rule';
@@ -71,17 +71,18 @@ function rewriteAccess(site: FieldSite, wrappers: string[], names: Names): Outco
 }
 
 /** Sites that certainly belong to `edge.from`'s field: literals of that type, `self.f` in its impls, or a field name no other type has. */
-function sitesOf(edge: Edge, ws: Workspace): { path: string; facts: FileFacts; site: FieldSite }[] {
+function sitesOf(edge: Edge, ws: Workspace, sitesByFile: Map<string, FieldSites>): { path: string; facts: FileFacts; site: FieldSite }[] {
   const field = edge.field.name;
   let owners = 0;
   for (const { value } of ws.allStructs()) if (value.fields.some((f) => f.name === field)) owners++;
   const out: { path: string; facts: FileFacts; site: FieldSite }[] = [];
-  for (const p of ws.paths()) {
+  for (const [p, data] of sitesByFile) {
     const facts = ws.factsOf(p);
-    for (const site of facts?.fieldSites?.sites ?? []) {
+    if (!facts) continue;
+    for (const site of data.sites) {
       if (site.field !== field) continue;
       const mine = site.kind === 'access' ? owners === 1 || (site.onSelf && site.owner === edge.from.name) : site.owner === edge.from.name;
-      if (mine) out.push({ path: p, facts: facts!, site });
+      if (mine) out.push({ path: p, facts, site });
     }
   }
   return out;
@@ -93,13 +94,13 @@ function pointerNameIn(facts: FileFacts | undefined, full: string): string {
   return full;
 }
 
-function weakTypeEdits(edge: Edge, facts: FileFacts, full: string): TextEdit[] {
+function weakTypeEdits(edge: Edge, facts: FileFacts, full: string, useInsertAt: number): TextEdit[] {
   const ref = edge.strongRef!;
   const inner = ref.args[0]?.node?.text ?? '_';
   const bound = facts.uses.names.get('Weak');
   if (bound === full) return [{ start: ref.node!.start, end: ref.node!.end, newText: `Weak<${inner}>` }];
   if (bound || facts.structs.has('Weak') || facts.aliases.has('Weak')) return [{ start: ref.node!.start, end: ref.node!.end, newText: `${full}<${inner}>` }];
-  const at = facts.fieldSites?.useInsertAt ?? 0;
+  const at = useInsertAt;
   return [
     { start: at, end: at, newText: `use ${full};\n` },
     { start: ref.node!.start, end: ref.node!.end, newText: `Weak<${inner}>` },
@@ -110,21 +111,25 @@ function overlaps(a: TextEdit, b: TextEdit): boolean {
   return a.start < b.end && b.start < a.end;
 }
 
-/** The fix, or undefined when the field's `Rc` is not written in the field itself (alias, generic) or is an enum's. */
-export function downgradeFix(edge: Edge, ws: Workspace): Fix | undefined {
+/**
+ * The fix, or undefined when the field's `Rc` is not written in the field itself (alias, generic), is an enum's or a
+ * tuple struct's, or the declaring file's sites are unknown. `sitesByFile`: every indexed file's recorded field sites.
+ */
+export function downgradeFix(edge: Edge, ws: Workspace, sitesByFile: Map<string, FieldSites>): Fix | undefined {
   const declFacts = ws.factsOf(edge.from.path);
-  if (!edge.strongRef?.node || !declFacts || edge.from.facts.kind !== 'struct' || /^\d+$/.test(edge.field.name)) return undefined;
+  const declSites = sitesByFile.get(edge.from.path);
+  if (!edge.strongRef?.node || !declFacts || !declSites || edge.from.facts.kind !== 'struct' || /^\d+$/.test(edge.field.name)) return undefined;
   const rc = edge.strong === 'arc' ? 'std::sync::Arc' : 'std::rc::Rc';
   const weak = edge.strong === 'arc' ? 'std::sync::Weak' : 'std::rc::Weak';
   const label = `${edge.from.name}.${edge.field.name}`;
-  const byFile = new Map<string, TextEdit[]>([[edge.from.path, weakTypeEdits(edge, declFacts, weak)]]);
+  const byFile = new Map<string, TextEdit[]>([[edge.from.path, weakTypeEdits(edge, declFacts, weak, declSites.useInsertAt)]]);
   const todos = new Map<string, Map<number, string>>();
   const addTodo = (p: string, site: FieldSite, why: string) => {
     const lines = todos.get(p) ?? new Map<number, string>();
     if (!lines.has(site.lineStart)) lines.set(site.lineStart, `${site.indent}// TODO(blindspot): \`${label}\` became a \`Weak\`; ${why}\n`);
     todos.set(p, lines);
   };
-  for (const { path, facts, site } of sitesOf(edge, ws)) {
+  for (const { path, facts, site } of sitesOf(edge, ws, sitesByFile)) {
     const names: Names = { pointer: pointerNameIn(facts, rc) };
     const outcome: Outcome =
       site.kind === 'shorthand'

@@ -6,6 +6,7 @@ import { TypeGraph, fieldBaseName } from '../engine/typegraph';
 import type { Related, Report, Rule } from '../engine/rule';
 import type { Workspace } from '../engine/workspace';
 import { downgradeFix } from '../engine/weak-fix';
+import { collectFieldSites, type FieldSites } from '../engine/resolve/field-sites';
 import type { FieldFacts } from '../engine/resolve/facts';
 
 /** Field-name words that mark a reference to an owner or a peer rather than to something owned. */
@@ -79,11 +80,11 @@ function describeEdge(e: Edge): string {
   return `\`${e.from.name}.${e.field.name}: ${e.field.type?.node?.text ?? '…'}\` keeps \`${e.to.name}\` alive (${how}${e.cell ? `, mutable through \`${e.cellName}\`` : ''}) — ${path.basename(e.from.path)}`;
 }
 
-function reportFor(edge: Edge, back: Edge[], ws: Workspace): Report {
+function reportFor(edge: Edge, back: Edge[], ws: Workspace, sites: Map<string, FieldSites>): Report {
   const cycle = cycleName(edge, back);
   const cell = [edge, ...back].find((e) => e.cell)?.cellName ?? CELL_FREE_NOTE;
   const related: Related[] = back.map((e) => ({ path: e.from.path, range: e.field.typeSpan, message: `${e.from.name}.${e.field.name} keeps ${e.to.name} alive` }));
-  const fix = downgradeFix(edge, ws);
+  const fix = downgradeFix(edge, ws, sites);
   return {
     range: edge.field.typeSpan,
     message: `Strong \`${pointerName(edge)}\` cycle \`${cycle}\`: once closed through \`${cell}\`, nothing in it is ever freed; make this back-reference a \`Weak\``,
@@ -114,8 +115,16 @@ export const rcCycle: Rule = {
     differences:
       'clippy and rustc have no cycle lint. Blindspot reads types only, so it reports cycles that can be closed, not proof that a program closes them; it stays silent on trait objects (`Vec<Rc<dyn Observer>>`), on types it cannot resolve (other crates, macros, items in files that were not indexed), on many-to-many graphs whose strong edges are all collections, and on a type\'s own strong single link whose name gives no back-reference role (`next` in a linked list).',
   },
+  /** Field stores and reads for the Weak fix; the signature covers every offset the findings use, so they never go stale. */
+  collectFileData(ctx) {
+    const data = collectFieldSites(ctx.file.root);
+    const fieldSpans = [...ctx.file.facts.structs.values()].map((s) => s.fields.map((f) => f.typeSpan.start).join(','));
+    return { signature: JSON.stringify([data, fieldSpans]), data };
+  },
   checkWorkspace(ctx) {
     const graph = new TypeGraph(ctx.workspace);
+    const sites = new Map<string, FieldSites>();
+    for (const { path: p, data } of ctx.workspace.ruleDataOf<FieldSites>('rc-cycle')) sites.set(p, data);
     const reported = new Set<FieldFacts>();
     for (const edges of graph.edges.values()) {
       for (const edge of edges) {
@@ -123,7 +132,7 @@ export const rcCycle: Rule = {
         const back = pathBack(graph, edge);
         if (!back || !isBackEdge(edge, back)) continue;
         reported.add(edge.field);
-        ctx.report(edge.from.path, reportFor(edge, back, ctx.workspace));
+        ctx.report(edge.from.path, reportFor(edge, back, ctx.workspace, sites));
       }
     }
   },

@@ -2,7 +2,6 @@
 import type { Node } from '../parser';
 import { addUseDeclaration, emptyUseMap, type UseMap } from './paths';
 import { typeFromNode, type TypeRef } from './types';
-import { collectFieldSites, type FieldSites } from './field-sites';
 
 export interface FieldFacts {
   name: string;
@@ -41,8 +40,6 @@ export interface FileFacts {
   fnReturns: Map<string, TypeRef>;
   /** Text of every item facts were read from: equal signatures mean equal facts. */
   signature: string;
-  /** Struct-literal inits and `.field` accesses (rc-cycle's cross-file Weak fix). Not part of `signature`. */
-  fieldSites?: FieldSites;
 }
 
 const ITEM_KINDS = new Set(['use_declaration', 'struct_item', 'enum_item', 'type_item', 'static_item', 'const_item', 'function_item', 'mod_item', 'union_item']);
@@ -151,6 +148,5 @@ export function collectFacts(root: Node): FileFacts {
     }
   }
   facts.signature = signature.join('\n');
-  facts.fieldSites = collectFieldSites(root);
   return facts;
 }

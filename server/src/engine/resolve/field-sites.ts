@@ -1,6 +1,6 @@
 // Where a file stores into or reads struct fields: struct-literal inits and `.field` accesses, with the shape of the
-// value stored and the method chain applied. Kept small (offsets and short texts) so that workspace rules, which only
-// see facts, can build cross-file fixes (rc-cycle's "Downgrade to Weak") without the files' trees.
+// value stored and the method chain applied. Kept small (offsets and short texts): rc-cycle records it per file
+// (Rule.collectFileData) so that its workspace check can build the cross-file "Downgrade to Weak" fix without trees.
 import type { Node } from '../parser';
 import { query } from '../parser';
 
