@@ -242,6 +242,14 @@ test('walk: honours .gitignore (nested, negated) and never enters target/, .git/
   assert.deepEqual(named.findings.map((f) => f.path), ['generated/x.rs']);
 });
 
+test('walk: symlinked folders are not followed (no loops), symlinked files are read', async () => {
+  const root = tempTree({ 'src/a.rs': MARKED, 'elsewhere/b.rs': MARKED });
+  fs.symlinkSync(path.join(root, 'src'), path.join(root, 'src', 'loop'));
+  fs.symlinkSync(path.join(root, 'elsewhere', 'b.rs'), path.join(root, 'src', 'linked.rs'));
+  const out = parseJson(await cli(root, ['check', '--format', 'json', 'src']));
+  assert.deepEqual(out.findings.map((f) => f.path).sort(), ['src/a.rs', 'src/linked.rs']);
+});
+
 test('bad files (binary, invalid UTF-8, too large) are reported and skipped; the run goes on', async () => {
   const root = tempTree({
     'a_binary.rs': Buffer.from([0x66, 0x6e, 0x00, 0x01, 0x02]),
@@ -340,6 +348,9 @@ test('--fix applies safe fixes over rounds, writes atomically, keeps the mode an
   const json = parseJson(await cli(tempTree({ 'a.rs': MARKED }), ['check', '--fix', '--format', 'json']));
   assert.deepEqual(json.fixed, [{ path: 'a.rs', fixes: ['Replace with `unmarked()`'] }]);
   assert.equal(json.summary.fixesApplied, 1);
+  const sarif = await cli(tempTree({ 'a.rs': MARKED }), ['check', '--fix', '--format', 'sarif']);
+  assert.equal(JSON.parse(sarif.stdout).runs[0].results.length, 0);
+  assert.match(sarif.stderr, /fixed a\.rs: Replace with `unmarked\(\)`/);
 });
 
 test('--fix re-runs until no safe fix is left (a fix may expose another finding)', async () => {

@@ -11,7 +11,7 @@ import { explainRule } from './explain';
 import { fixFile } from './fix';
 import { formatJson } from './format-json';
 import { formatSarif } from './format-sarif';
-import { formatText } from './format-text';
+import { fixedLines, formatText } from './format-text';
 import { isSkipped, readSource, writeAtomically, type SourceText } from './read';
 import { displayPath, SEVERITY_ORDER, SourceLines, type CheckReport, type FileOutcome, type Skip } from './report';
 import { makeStyle } from './style';
@@ -148,6 +148,7 @@ export async function runCheck(options: CheckOptions, ctx: CliContext): Promise<
   for (const filePath of run.index(walk.files)) run.analyze(filePath);
   const report = run.report();
   ctx.stdout(render(report, options, ctx));
+  if (options.format === 'sarif' && !options.quiet) ctx.stderr(fixedLines(report)); // SARIF has no place for what was written
   if (walk.missing.length || run.ioError) return EXIT_ERROR;
   return report.files.some((f) => f.findings.length) ? EXIT_FINDINGS : EXIT_CLEAN;
 }

@@ -3,7 +3,7 @@
 import type { Finding, Related, Severity } from '../engine/rule';
 import type { OffsetRange } from '../engine/text';
 import { allFindings, countBySeverity, displayPath, plural, SEVERITY_ORDER, type CheckReport } from './report';
-import type { Style } from './style';
+import { makeStyle, type Style } from './style';
 
 const TAB = '    ';
 
@@ -86,14 +86,19 @@ export function formatSummary(report: CheckReport, style: Style): string {
   return `${style.bold('blindspot')}: ${fixed}${plural(findings.length, 'finding')} (${severityBreakdown(report)}) in ${plural(withFindings, 'file')} (${checked}${skipped})\n`;
 }
 
+/** One line per file `--fix` wrote, naming the fixes. */
+export function fixedLines(report: CheckReport, style: Style = makeStyle(false)): string {
+  return report.files
+    .filter((f) => f.fixed.length)
+    .map((f) => `${style.green('fixed')} ${displayPath(report.root, f.path)}: ${f.fixed.map((x) => x.title).join('; ')}\n`)
+    .join('');
+}
+
 /** Every finding, then (unless quiet) what --fix did and the summary. */
 export function formatText(report: CheckReport, style: Style, quiet: boolean): string {
   const blocks = report.files.flatMap((file) => file.findings.map((f) => formatFinding(report, f, style)));
   if (quiet) return blocks.join('\n');
-  const fixLines = report.files
-    .filter((f) => f.fixed.length)
-    .map((f) => `${style.green('fixed')} ${displayPath(report.root, f.path)}: ${f.fixed.map((x) => x.title).join('; ')}\n`);
   const ruleIds = [...new Set(allFindings(report).map((f) => f.ruleId))];
   const explain = ruleIds.length ? `For more about a rule, run \`blindspot --explain ${ruleIds[0]}\`.\n` : '';
-  return [...blocks, fixLines.join('') + explain + formatSummary(report, style)].filter(Boolean).join('\n');
+  return [...blocks, fixedLines(report, style) + explain + formatSummary(report, style)].filter(Boolean).join('\n');
 }
