@@ -357,3 +357,37 @@ function indexCacheBytes(name: string, versions: [string, boolean][]): Buffer {
   for (const [vers, yanked] of versions) parts.push(Buffer.from(`${vers}\0${JSON.stringify({ name, vers, deps: [], cksum: '00', features: {}, yanked })}\0`));
   return Buffer.concat(parts);
 }
+
+test('workspace: renamed dependencies, [patch] paths, v1 lock references, other registries', async () => {
+  const root = '/virtual/ws';
+  const files: Record<string, string> = {
+    [`${root}/Cargo.toml`]: [
+      '[package]\nname = "v"\nversion = "1.0.0"\n',
+      '[dependencies]\nrand07 = { package = "rand", version = "0.7" }\nrand = "0.8"\nprivate = { version = "1", registry = "corp" }\n',
+      '[patch.crates-io]\nrawbuf = { path = "patched/rawbuf" }\n',
+    ].join('\n'),
+    [`${root}/patched/rawbuf/Cargo.toml`]: '[package]\nname = "rawbuf"\nversion = "0.3.1"\n',
+    [`${root}/Cargo.lock`]: [
+      '[[package]]\nname = "v"\nversion = "1.0.0"\ndependencies = [\n "private 1.0.0 (registry+https://corp.invalid/index)",\n "rand 0.7.3 (registry+https://github.com/rust-lang/crates.io-index)",\n "rand 0.8.5 (sparse+https://index.crates.io/)",\n "rawbuf 0.3.1",\n]\n',
+      '[[package]]\nname = "rand"\nversion = "0.7.3"\nsource = "registry+https://github.com/rust-lang/crates.io-index"\n',
+      '[[package]]\nname = "rand"\nversion = "0.8.5"\nsource = "sparse+https://index.crates.io/"\n',
+      '[[package]]\nname = "private"\nversion = "1.0.0"\nsource = "registry+https://corp.invalid/index"\n',
+      '[[package]]\nname = "rawbuf"\nversion = "0.3.1"\n',
+    ].join('\n'),
+  };
+  const reader = (f: string) => files[f];
+  const model = loadWorkspace(root, reader);
+  const locked = (key: string) => model.direct.find((d) => d.declared.key === key)?.locked?.version;
+  assert.equal(locked('rand07'), '0.7.3');
+  assert.equal(locked('rand'), '0.8.5');
+  assert.equal(model.pathCrates.get('rawbuf 0.3.1'), `${root}/patched/rawbuf`, 'a [patch] by path is a path crate');
+  const db = path.join(FIX, 'advisory-db');
+  const tmpDb = fs.mkdtempSync(path.join(os.tmpdir(), 'deps-db-'));
+  fs.cpSync(db, tmpDb, { recursive: true });
+  fs.mkdirSync(path.join(tmpDb, 'crates', 'private'));
+  fs.writeFileSync(path.join(tmpDb, 'crates', 'private', 'RUSTSEC-2025-0005.md'), '```toml\n[advisory]\nid = "RUSTSEC-2025-0005"\npackage = "private"\ndate = "2025-01-01"\n[versions]\npatched = []\n```\n# A crates.io crate named like the corporate one\n');
+  const report = await analyzeDeps(root, fixtureOptions({ read: reader, advisoryDb: tmpDb, countUnsafe: false }));
+  const entry = (name: string) => report.entries.find((e) => e.pkg.name === name)!;
+  assert.deepEqual(entry('private').advisories, [], 'advisories are about crates.io crates only');
+  assert.deepEqual(entry('rawbuf').advisories, [], 'a patched path crate is the user’s own code');
+});

@@ -41,6 +41,8 @@ export interface Manifest {
   version?: string;
   deps: ManifestDep[];
   workspace?: { members: string[]; exclude: string[]; deps: ManifestDep[] };
+  /** Folders of `[patch.*]` and `[replace]` entries given by path: locked as path crates. */
+  patchPaths: string[];
   /** Set when the TOML does not parse; then nothing else is known. */
   error?: string;
 }
@@ -82,13 +84,18 @@ function depsOf(table: unknown, kind: DepKind, tableName: string, target?: strin
   return out;
 }
 
+function patchPaths(doc: Table): string[] {
+  const tables = [...Object.values(asTable(doc.patch) ?? {}), doc.replace];
+  return tables.flatMap((t) => Object.values(asTable(t) ?? {}).map((spec) => asString(asTable(spec)?.path))).filter((p): p is string => !!p);
+}
+
 export function parseManifest(text: string, file: string): Manifest {
   const dir = path.dirname(file);
   let doc: Table;
   try {
     doc = parseToml(text) as Table;
   } catch (e) {
-    return { file, dir, deps: [], error: `${path.basename(file)} is not valid TOML: ${(e as Error).message.split('\n')[0]}` };
+    return { file, dir, deps: [], patchPaths: [], error: `${path.basename(file)} is not valid TOML: ${(e as Error).message.split('\n')[0]}` };
   }
   const pkg = asTable(doc.package) ?? asTable(doc.project);
   const deps: ManifestDep[] = [];
@@ -104,6 +111,7 @@ export function parseManifest(text: string, file: string): Manifest {
     name: asString(pkg?.name),
     version: asString(pkg?.version) ?? (pkg ? '0.0.0' : undefined),
     deps,
+    patchPaths: patchPaths(doc),
     workspace: ws && {
       members: strings(ws.members),
       exclude: strings(ws.exclude),

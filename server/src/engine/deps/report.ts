@@ -70,11 +70,16 @@ function sourceRoots(model: WorkspaceModel, options: DepsOptions, cargoHome: str
   };
 }
 
+function isCratesIo(source: string | undefined): boolean {
+  return !!source && (source === 'registry+https://github.com/rust-lang/crates.io-index' || /^sparse\+https:\/\/index\.crates\.io\/?$/.test(source));
+}
+
 function matchAdvisories(db: AdvisoryDb | undefined, pkg: LockedPackage, cargoHome: string): { advisories: AdvisoryMatch[]; yanked?: boolean } {
   const published = pkg.kind === 'registry' ? publishedVersions(cargoHome, pkg.name) : undefined;
   const usable = published?.filter((p) => !p.yanked).map((p) => p.version);
   const yanked = published?.find((p) => p.version === pkg.version)?.yanked;
-  if (!db || pkg.kind !== 'registry') return { advisories: [], yanked };
+  // RustSec covers crates.io only: a crate of the same name from another registry is another crate.
+  if (!db || !isCratesIo(pkg.source)) return { advisories: [], yanked };
   const advisories = db.matching(pkg.name, pkg.version).map((advisory) => ({ advisory, firstPatched: firstPatchedAfter(advisory, pkg.version, usable) }));
   return { advisories, yanked };
 }

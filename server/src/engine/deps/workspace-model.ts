@@ -130,7 +130,8 @@ function lockedFor(dep: ManifestDep, member: Manifest, lock: Lockfile | undefine
 function collectPathCrates(members: Manifest[], root: Manifest, read: FileReader): Map<string, string> {
   const found = new Map<string, string>();
   const seen = new Set<string>();
-  const queue = [...members];
+  const patched = root.patchPaths.map((p) => loadManifest(path.join(path.resolve(root.dir, p), 'Cargo.toml'), read));
+  const queue = [...members, ...patched.filter((m): m is Manifest => !!m && !m.error)];
   while (queue.length > 0 && seen.size < MAX_PATH_CRATES) {
     const m = queue.shift()!;
     if (seen.has(m.file)) continue;
@@ -147,7 +148,7 @@ function collectPathCrates(members: Manifest[], root: Manifest, read: FileReader
 
 export function loadWorkspace(start: string, read: FileReader = diskReader): WorkspaceModel {
   const ownFile = manifestFileFor(start);
-  const own = loadManifest(ownFile, read) ?? { file: ownFile, dir: path.dirname(ownFile), deps: [], error: `no Cargo.toml at ${ownFile}` };
+  const own = loadManifest(ownFile, read) ?? { file: ownFile, dir: path.dirname(ownFile), deps: [], patchPaths: [], error: `no Cargo.toml at ${ownFile}` };
   const problems: string[] = own.error ? [own.error] : [];
   const rootManifest = own.error ? own : findWorkspaceRoot(own, read);
   const memberManifests = memberDirs(rootManifest, read)
