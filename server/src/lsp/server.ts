@@ -169,6 +169,7 @@ export class BlindspotServer {
     } finally {
       this.docs.resume();
     }
+    this.publisher.statusChanged(); // the status bar leaves its "starting" state even when nothing is found
     if (this.settings.workspaceScan) void this.startScan();
   }
 
