@@ -142,8 +142,20 @@ export interface SubtreeTotals {
   advisories: { entry: DepEntry; match: AdvisoryMatch }[];
 }
 
+/** Totals of finished reports, so hints and hovers on every keystroke do not walk the graph again. */
+const totalsMemo = new WeakMap<DepsReport, Map<string, SubtreeTotals>>();
+
 /** Totals for a dependency and everything it pulls in (each package once). */
 export function subtreeTotals(report: DepsReport, id: string): SubtreeTotals {
+  if (report.counting) return computeSubtreeTotals(report, id);
+  let memo = totalsMemo.get(report);
+  if (!memo) totalsMemo.set(report, (memo = new Map()));
+  let totals = memo.get(id);
+  if (!totals) memo.set(id, (totals = computeSubtreeTotals(report, id)));
+  return totals;
+}
+
+function computeSubtreeTotals(report: DepsReport, id: string): SubtreeTotals {
   const totals: SubtreeTotals = { crates: 0, counted: 0, counts: emptyCounts(), forbidding: 0, advisories: [] };
   if (!report.model.lock) return totals;
   for (const pkg of subtreeOf(report.model.lock, id)) {
