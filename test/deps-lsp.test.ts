@@ -59,6 +59,7 @@ test('cargo files are recognised by name; settings parse leniently', () => {
   assert.ok(!isCargoUri('file:///w/pyproject.toml'));
   assert.deepEqual(parseDepsSettings({ deps: { advisoryDb: ' /db ', registries: ['/r', 3, ''], enabled: 'yes' } }), { enabled: true, advisoryDb: '/db', registries: ['/r'], cargoHome: undefined });
   assert.equal(parseDepsSettings({ deps: { enabled: false } }).enabled, false);
+  assert.equal(parseDepsSettings({ deps: { registries: [] } }).registries, undefined, 'empty means the default registry');
   assert.deepEqual(parseDepsSettings(undefined), { enabled: true, advisoryDb: undefined, registries: undefined, cargoHome: undefined });
 });
 

@@ -40,7 +40,9 @@ export interface DepsSettings {
 export function parseDepsSettings(section: unknown): DepsSettings {
   const deps = (section as { deps?: Record<string, unknown> } | undefined)?.deps;
   const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
-  const registries = Array.isArray(deps?.registries) ? deps.registries.map(str).filter((r): r is string => !!r) : undefined;
+  const listed = Array.isArray(deps?.registries) ? deps.registries.map(str).filter((r): r is string => !!r) : [];
+  // An empty list (the client's default) keeps the default registry (Debian's) rather than none.
+  const registries = listed.length > 0 ? listed : undefined;
   return { enabled: deps?.enabled !== false, advisoryDb: str(deps?.advisoryDb), registries, cargoHome: str(deps?.cargoHome) };
 }
 
