@@ -304,6 +304,16 @@ test('exit 2 on usage and I/O errors, with a message on stderr', async () => {
   }
 });
 
+test('--help for a command prints its usage and exits 0', async () => {
+  const root = tempTree({});
+  for (const args of [['check', '--help'], ['check', '-h'], ['--format', 'json', '--help']]) {
+    const r = await cli(root, args);
+    assert.equal(r.code, 0, args.join(' '));
+    assert.match(r.stdout, /^Usage: blindspot check/, args.join(' '));
+  }
+  assert.match((await cli(root, ['--help'])).stdout, /Commands:\n {2}check/);
+});
+
 test('--rule, --disable and --severity filter findings', async () => {
   const root = tempTree({ 'a.rs': 'fn main() {\n    marker();\n    let hinted = 1;\n}\n' });
   const ids = async (...args: string[]) => parseJson(await cli(root, ['check', '--format', 'json', ...args])).findings.map((f) => f.ruleId);

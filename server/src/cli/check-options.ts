@@ -19,7 +19,6 @@ export interface CheckOptions {
   maxFileBytes: number;
   quiet: boolean;
   explain?: string;
-  help: boolean;
 }
 
 export const CHECK_USAGE = `Usage: blindspot check [OPTIONS] [PATH...]
@@ -82,7 +81,6 @@ function parse(argv: string[]) {
         'max-file-size': { type: 'string' },
         quiet: { type: 'boolean', short: 'q' },
         explain: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (error) {
@@ -104,9 +102,8 @@ export function parseCheckOptions(argv: string[], ctx: CliContext): CheckOptions
     maxFileBytes: values['max-file-size'] !== undefined ? parseSize(values['max-file-size']) : defaultSettings.maxFileBytes,
     quiet: !!values.quiet,
     explain: values.explain,
-    help: !!values.help,
   };
-  if (!options.help && options.explain === undefined) {
+  if (options.explain === undefined) {
     checkRuleIds(only, '--rule', ctx);
     checkRuleIds(disabled, '--disable', ctx);
   }

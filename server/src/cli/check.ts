@@ -158,10 +158,6 @@ export const checkCommand: Command = {
   usage: CHECK_USAGE,
   async run(argv, ctx) {
     const options = parseCheckOptions(argv, ctx);
-    if (options.help) {
-      ctx.stdout(CHECK_USAGE);
-      return EXIT_CLEAN;
-    }
     if (options.explain !== undefined) return explainRule(options.explain, ctx);
     return runCheck(options, ctx);
   },

@@ -4,6 +4,7 @@ import type { CliContext } from './context';
 export interface Command {
   /** One line for `blindspot --help`. */
   summary: string;
+  /** Printed for `blindspot NAME --help` (run.ts handles the flag for every command). */
   usage: string;
   run(argv: string[], ctx: CliContext): Promise<number>;
 }

@@ -43,7 +43,12 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
     }
     const command = Object.hasOwn(commands, first) ? commands[first] : first.startsWith('-') ? checkCommand : undefined;
     if (!command) throw new UsageError(`unknown command '${first}' (commands: ${Object.keys(commands).join(', ')})`);
-    return await command.run(command === commands[first] ? rest : argv, ctx);
+    const args = command === commands[first] ? rest : argv;
+    if (args.includes('--help') || args.includes('-h')) {
+      ctx.stdout(command.usage);
+      return EXIT_CLEAN;
+    }
+    return await command.run(args, ctx);
   } catch (error) {
     if (error instanceof UsageError) {
       ctx.stderr(`blindspot: error: ${error.message}\nRun 'blindspot --help' for usage.\n`);
