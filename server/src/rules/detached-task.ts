@@ -110,18 +110,42 @@ function loopCanEnd(loop: Node, uses: UseMap): boolean {
   return ends;
 }
 
-function checkSpawn(ctx: RuleContext, call: Node, uses: UseMap, fns: Map<string, Node | null>): void {
+/**
+ * Same-file helpers that spawn their first argument and return nothing (`fn spawn<F>(f: F) { thread::spawn(move || block_on(f)); }`):
+ * calling one detaches the task just like the spawner it wraps.
+ */
+function spawnerWrappers(root: Node, fileUses: UseMap): Set<string> {
+  const wrappers = new Set<string>();
+  for (const { fn, impl } of functionItems(root)) {
+    const name = fn.childForFieldName('name')?.text;
+    const ret = fn.childForFieldName('return_type');
+    const param = fn.childForFieldName('parameters')?.namedChildren.find((p) => p?.type === 'parameter')?.childForFieldName('pattern');
+    if (impl || !name || (ret && ret.text !== '()') || param?.type !== 'identifier') continue;
+    const uses = scopedUses(fn, fileUses);
+    const mentions = new RegExp(`\\b${param.text}\\b`);
+    const spawnsParam = fn.descendantsOfType('call_expression').some((c) => {
+      const path = c && callPath(c, uses);
+      return !!c && !!path && SPAWNERS.has(path) && handleDropped(c) && mentions.test(callArgs(c)[0]?.text ?? '');
+    });
+    if (spawnsParam) wrappers.add(name);
+  }
+  return wrappers;
+}
+
+function checkSpawn(ctx: RuleContext, call: Node, uses: UseMap, fns: Map<string, Node | null>, wrappers: Set<string>): void {
   const path = callPath(call, uses);
-  if (!path || !SPAWNERS.has(path) || !handleDropped(call)) return;
+  const wrapped = !!path && wrappers.has(path) && calleeOf(call)?.type === 'identifier';
+  if (!path || !(SPAWNERS.has(path) || wrapped) || !handleDropped(call)) return;
   const arg = callArgs(call)[0];
   const body = arg && spawnedBody(arg, fns);
   const loop = body && topLevelLoop(body);
   if (!loop || loopCanEnd(loop, uses)) return;
   const callee = calleeOf(call)!;
   const what = path === 'std::thread::spawn' ? 'thread' : 'task';
+  const via = wrapped ? ` (\`${path}\` spawns it and drops the handle)` : '';
   ctx.report({
     range: { start: callee.startIndex, end: callee.endIndex },
-    message: `detached ${what} never finishes: its loop has no break, return or \`?\`, and the handle is dropped, so nothing can stop or await it`,
+    message: `detached ${what} never finishes: its loop has no break, return or \`?\`, and the handle is dropped${via}, so nothing can stop or await it`,
     related: [{ path: ctx.file.path, range: { start: loop.startIndex, end: loop.startIndex + 'loop'.length + (labelOf(loop) ? labelOf(loop)!.length + 2 : 0) }, message: 'this loop never exits' }],
     notes: [
       'A task that can never end keeps everything it captured alive for the life of the process, and if it fails nobody learns about it.',
@@ -149,9 +173,10 @@ export const detachedTask: Rule = {
   },
   checkFile(ctx) {
     const fns = functionsByName(ctx.file.root);
+    const wrappers = spawnerWrappers(ctx.file.root, ctx.file.facts.uses);
     for (const { fn } of functionItems(ctx.file.root)) {
       const uses = scopedUses(fn, ctx.file.facts.uses);
-      for (const call of fn.descendantsOfType('call_expression')) if (call) checkSpawn(ctx, call, uses, fns);
+      for (const call of fn.descendantsOfType('call_expression')) if (call) checkSpawn(ctx, call, uses, fns, wrappers);
     }
   },
 };
