@@ -143,8 +143,13 @@ export class BlindspotServer {
     this.support = clientSupport(params.capabilities);
     this.publisher.pullMode = this.support.pullDiagnostics;
     this.folders = workspaceFolderPaths(params);
-    const options = params.initializationOptions as { settings?: unknown } | undefined;
-    if (options?.settings !== undefined) this.applySettings(parseSettings(options.settings));
+    // Clients that can't answer workspace/configuration may pass the section here (Helix sends its `config`).
+    const options = params.initializationOptions as { settings?: unknown; blindspot?: unknown } | undefined;
+    const initial = options?.settings ?? options?.blindspot;
+    if (initial !== undefined) {
+      this.cargo.configure(initial);
+      this.applySettings(parseSettings(initial));
+    }
     return initParser().then(() => ({
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
