@@ -381,6 +381,22 @@ test('--fix re-runs until no safe fix is left (a fix may expose another finding)
   assert.equal(r.code, 0);
 });
 
+test('--fix keeps a CRLF file CRLF when a fix inserts lines', async () => {
+  const lineRule: Rule = {
+    ...hintRule,
+    id: 'test-lines',
+    checkFile(ctx: RuleContext) {
+      const at = ctx.file.text.indexOf('marker();');
+      if (at < 0) return;
+      const range = { start: at, end: at + 9 };
+      ctx.report({ range, message: 'm', fixes: [{ title: 'Split', safe: true, edits: [{ path: ctx.file.path, edits: [{ ...range, newText: 'unmarked();\n    // was a marker' }] }] }] });
+    },
+  };
+  const root = tempTree({ 'a.rs': 'fn main() {\r\n    marker();\r\n}\r\n' });
+  await cli(root, ['check', '--fix'], { rules: [lineRule] });
+  assert.equal(fs.readFileSync(path.join(root, 'a.rs'), 'utf8'), 'fn main() {\r\n    unmarked();\r\n    // was a marker\r\n}\r\n');
+});
+
 test('--fix leaves a file untouched when the fixed text would not parse', async () => {
   const text = 'fn main() {\n    breakme();\n    marker();\n}\n';
   const root = tempTree({ 'a.rs': text });

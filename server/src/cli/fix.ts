@@ -28,6 +28,19 @@ function safeFixes(findings: Finding[]): Fix[] {
   });
 }
 
+/** The file's line ending: rules write `\n` in their edits, a CRLF file should stay CRLF. */
+function lineEnding(text: string): '\r\n' | '\n' {
+  const crlf = text.split('\r\n').length - 1;
+  const lf = text.split('\n').length - 1;
+  return crlf > 0 && crlf * 2 >= lf ? '\r\n' : '\n';
+}
+
+function withLineEnding(fix: Fix, eol: '\r\n' | '\n'): Fix {
+  if (eol === '\n') return fix;
+  const edits = fix.edits.map((fe) => ({ ...fe, edits: fe.edits.map((e) => ({ ...e, newText: e.newText.replace(/\r?\n/g, eol) })) }));
+  return { ...fix, edits };
+}
+
 /** ERROR and MISSING nodes; iterative, since broken files can nest deeply. */
 function countSyntaxErrors(root: Node): number {
   if (!root.hasError) return 0;
@@ -74,7 +87,8 @@ export function fixFile(engine: Engine, filePath: string, original: string, crat
   let findings = first.findings;
   const applied: Fix[] = [];
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const fixes = safeFixes(findings);
+    const eol = lineEnding(text);
+    const fixes = safeFixes(findings).map((fix) => withLineEnding(fix, eol));
     if (!fixes.length) break;
     const next = applyRound(filePath, text, fixes);
     if ('error' in next) return refuse(next.error);
