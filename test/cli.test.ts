@@ -11,6 +11,7 @@ import Ajv from 'ajv';
 import type { Rule, RuleContext } from '../server/src/engine/rule';
 import { rules as registeredRules } from '../server/src/rules';
 import { runCli } from '../server/src/cli/run';
+import { Engine } from '../server/src/engine/analyze';
 import type { CliContext } from '../server/src/cli/context';
 import type { JsonOutput } from '../server/src/cli/format-json';
 
@@ -267,6 +268,23 @@ test('bad files (binary, invalid UTF-8, too large) are reported and skipped; the
   assert.match(reasons['c_big.rs'], /size limit/);
   assert.match(r.stderr, /skipped a_binary\.rs: binary file/);
   assert.match(r.stderr, /skipped b_latin1\.rs: not valid UTF-8/);
+});
+
+test('an engine failure on one file skips that file, not the run', async () => {
+  const root = tempTree({ 'a.rs': MARKED, 'b.rs': MARKED });
+  // Rule errors are caught by the engine itself; anything else failing on a file is caught by the CLI.
+  const realIndex = Engine.prototype.indexText;
+  Engine.prototype.indexText = function (this: Engine, filePath: string, text: string) {
+    if (filePath.endsWith('a.rs')) throw new Error('boom');
+    return realIndex.call(this, filePath, text);
+  };
+  try {
+    const r = await cli(root, ['check', '--format', 'json']);
+    assert.match(r.stderr, /skipped a\.rs: internal error \(please report it\): boom/);
+    assert.deepEqual(parseJson(r).findings.map((f) => f.path), ['b.rs']);
+  } finally {
+    Engine.prototype.indexText = realIndex;
+  }
 });
 
 test('an unreadable file is skipped with a clear reason', { skip: process.getuid?.() === 0 ? 'root can read anything' : false }, async () => {

@@ -67,9 +67,9 @@ class CheckRun {
     return files.filter((filePath) => {
       const source = this.read(filePath);
       if (!source) return false;
-      const rejected = this.engine.indexText(filePath, source.text);
-      if (rejected) this.skip(filePath, reason(rejected));
-      return !rejected;
+      const rejected = this.guarded(filePath, () => this.engine.indexText(filePath, source.text) ?? false);
+      if (typeof rejected === 'string') this.skip(filePath, reason(rejected));
+      return rejected === false;
     });
   }
 
@@ -77,10 +77,20 @@ class CheckRun {
     const source = this.read(filePath);
     if (!source) return;
     const crate = crateInfoFor(filePath);
-    const outcome = this.options.fix ? this.fix(filePath, source, crate) : this.plainCheck(filePath, source.text, crate);
+    const outcome = this.guarded(filePath, () => (this.options.fix ? this.fix(filePath, source, crate) : this.plainCheck(filePath, source.text, crate)));
     if (!outcome) return;
     outcome.findings = outcome.findings.filter((f) => this.wanted(f));
     this.outcomes.push(outcome);
+  }
+
+  /** An engine failure on one file skips that file; the run goes on. */
+  private guarded<T>(filePath: string, work: () => T): T | undefined {
+    try {
+      return work();
+    } catch (error) {
+      this.skip(filePath, `internal error (please report it): ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
   }
 
   private plainCheck(filePath: string, text: string, crate: ReturnType<typeof crateInfoFor>): FileOutcome | undefined {
