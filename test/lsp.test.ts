@@ -183,3 +183,18 @@ test('the status notification counts findings', async () => {
   );
   await client.close(uri);
 });
+
+test('an edit re-analyses only the function it touched', async () => {
+  const text = 'fn counted_a() {\n    let x = 1;\n}\n\nfn counted_b() {\n    let y = 2;\n}\n';
+  const uri = uriFor('cache.rs', text);
+  const runs = (p: { diagnostics: Diagnostic[] }) => p.diagnostics.filter((d) => d.code === 'test-runs').map((d) => d.message);
+  await client.open(uri, text, 1);
+  const first = await client.waitForDiagnostics(uri, () => true, 1);
+  assert.deepEqual(runs(first), ['counted_a analysed 1 time(s)', 'counted_b analysed 1 time(s)']);
+  // Edit inside counted_a's body: counted_b's findings come from the cache, shifted to its new place.
+  await client.change(uri, 2, [{ range: { start: { line: 1, character: 14 }, end: { line: 1, character: 14 } }, text: '\n    let z = x + 1;' }]);
+  const second = await client.waitForDiagnostics(uri, () => true, 2);
+  assert.deepEqual(runs(second), ['counted_a analysed 2 time(s)', 'counted_b analysed 1 time(s)']);
+  assert.equal(second.diagnostics.find((d) => d.message.toString().startsWith('counted_b'))?.range.start.line, 5);
+  await client.close(uri);
+});

@@ -58,10 +58,12 @@ export const defaultCapabilities: ClientCapabilities = {
 
 /**
  * Rules for tests only: `test-flag` flags every `FLAG_ME` with a safe, preferred fix renaming it to
- * `FLAGGED`, a second fix, and a note; `test-throw` throws inside a function named `explode`.
+ * `FLAGGED`, a second fix, and a note; `test-runs` reports how often each `counted_*` function was
+ * analysed (to see the per-function cache at work); `test-throw` throws inside a function named `explode`.
  */
 export const TEST_RULES_SOURCE = `
 const docs = (summary) => ({ summary, whatItDoes: 'Flags FLAG_ME for tests.', whyBad: 'Tests need something to flag.', example: 'let FLAG_ME = 1;', useInstead: 'let FLAGGED = 1;' });
+const runs = new Map();
 exports.rules = [
   {
     id: 'test-flag',
@@ -83,6 +85,18 @@ exports.rules = [
           ],
         });
       }
+    },
+  },
+  {
+    id: 'test-runs',
+    severity: 'hint',
+    docs: docs('Counts how often a function is analysed (test rule).'),
+    checkFunction(ctx) {
+      const name = ctx.fn.childForFieldName('name');
+      if (!name || !name.text.startsWith('counted_')) return;
+      const n = (runs.get(name.text) ?? 0) + 1;
+      runs.set(name.text, n);
+      ctx.report({ range: { start: name.startIndex, end: name.endIndex }, message: name.text + ' analysed ' + n + ' time(s)' });
     },
   },
   {

@@ -1,10 +1,16 @@
-// The language server's entry: `node dist/server.js --stdio` (or --node-ipc, or --socket=PORT);
-// createConnection picks the transport from the command line.
+// The language server's entry: `node dist/server.js --stdio` (or --node-ipc, or --socket=PORT, where the
+// server connects to a client listening on 127.0.0.1:PORT); createConnection picks the transport.
 import { createRequire } from 'module';
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import type { Rule } from '../engine/rule';
 import { rules } from '../rules';
 import { BlindspotServer } from './server';
+
+const USAGE = `Blindspot language server
+usage: node server.js --stdio | --node-ipc | --socket=PORT | --pipe=NAME
+Editors start it themselves; see docs/editors.md.`;
+
+const TRANSPORTS = /^--(stdio|node-ipc|socket|pipe)(=|$)/;
 
 /**
  * Test hook: BLINDSPOT_TEST_RULES names a CommonJS module exporting `rules: Rule[]` that are added to
@@ -17,5 +23,10 @@ function testRules(): Rule[] {
   return loaded.rules ?? [];
 }
 
+const args = process.argv.slice(2);
+if (args.includes('--help') || !args.some((a) => TRANSPORTS.test(a))) {
+  process.stderr.write(`${USAGE}\n`);
+  process.exit(args.includes('--help') ? 0 : 2);
+}
 const connection = createConnection(ProposedFeatures.all);
 new BlindspotServer(connection, [...rules, ...testRules()]).listen();
