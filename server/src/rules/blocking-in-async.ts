@@ -4,6 +4,7 @@ import type { Node } from '../engine/parser';
 import type { FunctionContext, Fix, Report, Rule } from '../engine/rule';
 import type { SourceFile } from '../engine/source';
 import type { Workspace } from '../engine/workspace';
+import { isTestCode } from '../engine/test-code';
 import { isAsync, ancestors, implSelfType } from '../engine/syntax';
 import { lastSegment, type UseMap } from '../engine/resolve/paths';
 import { typeFromNode, derefTransparent, type TypeRef } from '../engine/resolve/types';
@@ -386,6 +387,7 @@ export const blockingInAsync: Rule = {
       'clippy has no general lint for blocking calls in async code (`clippy::disallowed_methods` can be configured by hand). Blindspot only flags calls it can resolve: a `recv()` is flagged only when the receiver is known to be a `std::sync::mpsc::Receiver`, and an awaited call is never flagged. Sync helpers called from async fns are not followed.',
   },
   checkFunction(ctx) {
+    if (isTestCode(ctx.fn, ctx.file.path, ctx.file.crate.root)) return;
     const uses = scopedUses(ctx.fn, ctx.file.facts.uses);
     const types = new LocalTypes(uses, selfFieldLookup(ctx.fn, ctx.file, ctx.workspace));
     collectBindings(ctx.fn, types, uses);

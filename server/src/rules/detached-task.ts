@@ -5,6 +5,7 @@ import type { Rule, RuleContext } from '../engine/rule';
 import { functionItems, isBodyBoundary, walk } from '../engine/syntax';
 import { callArgs, callPath, calleeOf, scopedUses } from '../engine/resolve/calls';
 import type { UseMap } from '../engine/resolve/paths';
+import { isTestCode } from '../engine/test-code';
 
 /** Spawners whose handle detaches the task when dropped (`JoinSet::spawn` and smol's `Task` do not). */
 const SPAWNERS = new Set([
@@ -175,6 +176,7 @@ export const detachedTask: Rule = {
     const fns = functionsByName(ctx.file.root);
     const wrappers = spawnerWrappers(ctx.file.root, ctx.file.facts.uses);
     for (const { fn } of functionItems(ctx.file.root)) {
+      if (isTestCode(fn, ctx.file.path, ctx.file.crate.root)) continue;
       const uses = scopedUses(fn, ctx.file.facts.uses);
       for (const call of fn.descendantsOfType('call_expression')) if (call) checkSpawn(ctx, call, uses, fns, wrappers);
     }

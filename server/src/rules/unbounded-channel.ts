@@ -3,6 +3,7 @@
 import type { Node } from '../engine/parser';
 import type { Fix, Rule } from '../engine/rule';
 import { callPath, calleeOf, scopedUses } from '../engine/resolve/calls';
+import { isTestCode } from '../engine/test-code';
 
 interface Bounded {
   /** Canonical path of the bounded constructor. */
@@ -72,6 +73,7 @@ export const unboundedChannel: Rule = {
       'clippy has no counterpart. A hint, not a warning: an unbounded channel is fine when the producer is naturally limited (one message per user command, a fixed set of jobs). `sync_channel`, `bounded` and `oneshot`/`watch`/`broadcast` channels are never flagged.',
   },
   checkFunction(ctx) {
+    if (isTestCode(ctx.fn, ctx.file.path, ctx.file.crate.root)) return;
     const uses = scopedUses(ctx.fn, ctx.file.facts.uses);
     for (const call of ctx.fn.descendantsOfType('call_expression')) {
       const path = call && callPath(call, uses);
