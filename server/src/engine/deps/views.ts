@@ -255,7 +255,7 @@ export function hoverMarkdown(report: DepsReport, entry: DepEntry): string {
     if (unsafe.forbidsUnsafe) lines.push('The crate declares `#![forbid(unsafe_code)]`.');
     const c = unsafe.counts;
     lines.push(`| unsafe | count |`, `| --- | ---: |`, `| blocks | ${c.blocks} |`, `| fn | ${c.fns} |`, `| impl | ${c.impls} |`, `| trait | ${c.traits} |`, '');
-    lines.push(`${unsafe.files} files counted${unsafe.skippedFiles ? `, ${unsafe.skippedFiles} skipped (too large or unparsable)` : ''}.`);
+    lines.push(`${unsafe.files} ${unsafe.files === 1 ? 'file' : 'files'} counted${unsafe.skippedFiles ? `, ${unsafe.skippedFiles} skipped (too large or unparsable)` : ''}.`);
     if (unsafe.topFiles.length > 0) lines.push('', 'Most unsafe: ' + unsafe.topFiles.map((f) => `\`${f.file}\` (${f.total})`).join(', '));
   }
   const tree = subtreeTotals(report, pkg.id);
