@@ -33,6 +33,10 @@ test('unknown URIs, out-of-range positions, stray changes and malformed params: 
     // A version going backwards, and a negative position: applied (clamped), diagnostics follow the text.
     await client.change(uri, 3, [{ range: { start: { line: -1, character: -5 }, end: { line: 0, character: 0 } }, text: '// top\n' }]);
     await client.waitForDiagnostics(uri, (p) => p.diagnostics.length === 2 && p.diagnostics[0].range.start.line === 2, 3);
+    assert.ok(client.logs.some((l) => l.includes('goes from version 40 to 3')));
+    // A change without text is dropped, the document stays as it was.
+    await client.change(uri, 41, [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 2 } } } as never]);
+    await client.waitForDiagnostics(uri, (p) => p.diagnostics.length === 2, 41);
     // Malformed params and unknown methods get errors.
     await assert.rejects(client.request('textDocument/hover', { position: { line: 0, character: 0 } }));
     await rejects(client.request('blindspot/noSuchMethod', {}), -32601);

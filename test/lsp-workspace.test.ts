@@ -145,3 +145,32 @@ test('cancelling the scan from the client stops it early', async () => {
     fs.rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('cross-file facts: a field type changed in another file (on disk or in an open buffer) re-analyses open documents', async () => {
+  const root = tempDir();
+  write(root, 'Cargo.toml', '[package]\nname = "xf"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\ntokio = "1"\nparking_lot = "0.12"\n');
+  const state = write(root, 'src/state.rs', 'pub struct AppState { pub data: tokio::sync::Mutex<u32> }\n');
+  const handlerText = 'use crate::state::AppState;\nasync fn x() {}\nasync fn h(s: &AppState) {\n    let g = s.data.lock();\n    x().await;\n    drop(g);\n}\n';
+  const handler = write(root, 'src/handler.rs', handlerText);
+  const client = await LspClient.start({ root, settings: { workspaceScan: true, debounceMs: 10 } });
+  const locks = () => client.latest(fileUri(handler))?.diagnostics.filter((d) => d.code === 'lock-across-await') ?? [];
+  try {
+    await client.waitFor('scan end', scanEnded(client));
+    await client.open(fileUri(handler), handlerText, 1);
+    await client.waitForDiagnostics(fileUri(handler), () => true, 1);
+    assert.equal(locks().length, 0, 'a tokio guard may cross an await');
+
+    fs.writeFileSync(state, 'pub struct AppState { pub data: parking_lot::Mutex<u32> }\n');
+    await client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: fileUri(state), type: 2 }] });
+    await client.waitFor('parking_lot guard flagged', () => locks().length === 1);
+
+    // Back to tokio, this time in an unsaved buffer of state.rs.
+    const stateUri = fileUri(state);
+    await client.open(stateUri, 'pub struct AppState { pub data: parking_lot::Mutex<u32> }\n', 1);
+    await client.change(stateUri, 2, [{ range: { start: { line: 0, character: 32 }, end: { line: 0, character: 43 } }, text: 'tokio::sync' }]);
+    await client.waitFor('flag gone after the buffer edit', () => locks().length === 0);
+  } finally {
+    assert.equal(await client.stop(), 0);
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -99,6 +99,10 @@ export class DocumentStore {
    * converted with the line index as it stands after that change (UTF-16 positions, clamped).
    */
   private applyOne(doc: OpenDocument, change: TextDocumentContentChangeEvent): void {
+    if (typeof change?.text !== 'string') {
+      this.events.log(`didChange for ${doc.uri} carries a change without text: ignored`);
+      return;
+    }
     if (!('range' in change) || !change.range) {
       doc.engineDoc.setText(change.text);
       return;
