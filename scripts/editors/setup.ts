@@ -4,7 +4,7 @@
 //     the project keeps Node 20), then code-server and playwright-core, built against Node 24's headers.
 // A second run finds everything in place and returns in well under a second.
 //
-// Usage: node --import tsx scripts/editors/setup.ts   (prints the tool paths as JSON)
+// Usage: node --import tsx scripts/editors/setup.ts [--json]   (--json prints the tool paths)
 //        import { ensureEditorTools } from '../../scripts/editors/setup'
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -76,8 +76,10 @@ function ensureAptPackages() {
     return run(cmd, rest, { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
   };
   log(`apt-get install ${missing.join(' ')}`);
-  let ms = apt(['update', '-qq']);
-  ms += apt(['install', '-y', '-qq', '--no-install-recommends', ...missing]);
+  // Wait for another apt/dpkg run rather than failing on its lock.
+  const lockWait = ['-o', 'DPkg::Lock::Timeout=300'];
+  let ms = apt([...lockWait, 'update', '-qq']);
+  ms += apt([...lockWait, 'install', '-y', '-qq', '--no-install-recommends', ...missing]);
   log(`apt packages ready in ${(ms / 1000).toFixed(1)} s`);
 }
 
@@ -117,9 +119,8 @@ function ensureCodeServerAndPlaywright(paths: EditorTools): void {
     { 'code-server': true, argon2: true, '@parcel/watcher': true, kerberos: true, 'node-pty': true },
     env,
   );
-  const version = execFileSync(paths.node24, [paths.codeServer, '--version'], { env: isolatedCodeServerEnv(paths.cache) })
-    .toString()
-    .trim();
+  const output = execFileSync(paths.node24, [paths.codeServer, '--version'], { env: isolatedCodeServerEnv(paths.cache) }).toString();
+  const version = output.split('\n').find((line) => /^\d+\.\d+\.\d+ /.test(line)) ?? output.trim();
   writeFileSync(stamp, `${version}\n`);
   log(`code-server ${version} ready in ${(ms / 1000).toFixed(1)} s`);
 }
@@ -140,5 +141,6 @@ export function ensureEditorTools(): EditorTools {
 }
 
 if (require.main === module) {
-  process.stdout.write(JSON.stringify(ensureEditorTools(), null, 2) + '\n');
+  const tools = ensureEditorTools();
+  if (process.argv.includes('--json')) process.stdout.write(JSON.stringify(tools, null, 2) + '\n');
 }
