@@ -28,6 +28,8 @@ const PASS = new Set(['std::option::Option', 'std::boxed::Box', 'std::result::Re
 const MAX_DEPTH = 8;
 
 export interface TypeNode {
+  /** Dense index, for array-based searches. */
+  id: number;
   /** `file\u0000Name`: two files may declare the same name. */
   key: string;
   name: string;
@@ -87,11 +89,72 @@ export class TypeGraph {
     return this.edges.get(node.key) ?? [];
   }
 
+  /** Name lookups scan every file when a name is not local: remember them for the graph's lifetime. */
+  private readonly aliases = new Map<string, ReturnType<Workspace['findAlias']>>();
+  private readonly structs = new Map<string, ReturnType<Workspace['findStruct']>>();
+
+  private cached<T>(cache: Map<string, T>, name: string, file: string, find: () => T): T {
+    const key = `${file}\u0000${name}`;
+    if (cache.has(key)) return cache.get(key)!;
+    const found = find();
+    cache.set(key, found);
+    return found;
+  }
+
+  /** Strongly connected components (iterative Tarjan): a cycle exists only inside one. Node key -> component id. */
+  components(): Map<string, number> {
+    const index = new Map<string, number>();
+    const low = new Map<string, number>();
+    const onStack = new Set<string>();
+    const stack: string[] = [];
+    const comp = new Map<string, number>();
+    let counter = 0;
+    let compId = 0;
+    for (const start of this.nodes.keys()) {
+      if (index.has(start)) continue;
+      const work: { key: string; i: number }[] = [{ key: start, i: 0 }];
+      index.set(start, counter);
+      low.set(start, counter++);
+      stack.push(start);
+      onStack.add(start);
+      while (work.length) {
+        const top = work[work.length - 1];
+        const out = this.edges.get(top.key) ?? [];
+        if (top.i < out.length) {
+          const next = out[top.i++].to.key;
+          if (!index.has(next)) {
+            index.set(next, counter);
+            low.set(next, counter++);
+            stack.push(next);
+            onStack.add(next);
+            work.push({ key: next, i: 0 });
+          } else if (onStack.has(next)) low.set(top.key, Math.min(low.get(top.key)!, index.get(next)!));
+          continue;
+        }
+        work.pop();
+        if (work.length) {
+          const parent = work[work.length - 1].key;
+          low.set(parent, Math.min(low.get(parent)!, low.get(top.key)!));
+        }
+        if (low.get(top.key) === index.get(top.key)) {
+          for (;;) {
+            const k = stack.pop()!;
+            onStack.delete(k);
+            comp.set(k, compId);
+            if (k === top.key) break;
+          }
+          compId++;
+        }
+      }
+    }
+    return comp;
+  }
+
   private nodeOf(facts: StructFacts, path: string): TypeNode {
     const key = `${path}\u0000${facts.name}`;
     let node = this.nodes.get(key);
     if (!node) {
-      node = { key, name: facts.name, path, facts };
+      node = { id: this.nodes.size, key, name: facts.name, path, facts };
       this.nodes.set(key, node);
     }
     return node;
@@ -127,12 +190,12 @@ export class TypeGraph {
     }
     if (!isLocalPath(t.path)) return;
     const name = lastSegment(t.path);
-    const alias = this.ws.findAlias(name, file);
+    const alias = this.cached(this.aliases, name, file, () => this.ws.findAlias(name, file));
     if (alias?.value.type) {
       const inner = bind(alias.value.typeParams, t.args, file, bindings);
       return this.walk(alias.value.type, alias.path, { ...state, indirect: true }, inner, depth + 1, mode, expanding, emit);
     }
-    const found = this.ws.findStruct(name, file);
+    const found = this.cached(this.structs, name, file, () => this.ws.findStruct(name, file));
     if (!found) return;
     const target = this.nodeOf(found.value, found.path);
     if (mode === 'all') emit(target, state);

@@ -70,22 +70,37 @@ function rewriteAccess(site: FieldSite, wrappers: string[], names: Names): Outco
   return todo('call `.upgrade()` and handle `None`');
 }
 
-/** Sites that certainly belong to `edge.from`'s field: literals of that type, `self.f` in its impls, or a field name no other type has. */
-function sitesOf(edge: Edge, ws: Workspace, sitesByFile: Map<string, FieldSites>): { path: string; facts: FileFacts; site: FieldSite }[] {
-  const field = edge.field.name;
-  let owners = 0;
-  for (const { value } of ws.allStructs()) if (value.fields.some((f) => f.name === field)) owners++;
-  const out: { path: string; facts: FileFacts; site: FieldSite }[] = [];
-  for (const [p, data] of sitesByFile) {
-    const facts = ws.factsOf(p);
-    if (!facts) continue;
-    for (const site of data.sites) {
-      if (site.field !== field) continue;
-      const mine = site.kind === 'access' ? owners === 1 || (site.onSelf && site.owner === edge.from.name) : site.owner === edge.from.name;
-      if (mine) out.push({ path: p, facts, site });
+/** Every indexed file's field sites, by field name, and how many types declare each field name. Built once per check. */
+export class SiteIndex {
+  private readonly byField = new Map<string, { path: string; site: FieldSite }[]>();
+  private readonly owners = new Map<string, number>();
+  readonly useInsertAt = new Map<string, number>();
+
+  constructor(readonly ws: Workspace, sitesByFile: Iterable<{ path: string; data: FieldSites }>) {
+    for (const { path, data } of sitesByFile) {
+      this.useInsertAt.set(path, data.useInsertAt);
+      for (const site of data.sites) {
+        const list = this.byField.get(site.field) ?? [];
+        list.push({ path, site });
+        this.byField.set(site.field, list);
+      }
+    }
+    for (const { value } of ws.allStructs()) {
+      for (const name of new Set(value.fields.map((f) => f.name))) this.owners.set(name, (this.owners.get(name) ?? 0) + 1);
     }
   }
-  return out;
+
+  /** Sites that certainly belong to `edge.from`'s field: literals of that type, `self.f` in its impls, or a field name no other type has. */
+  sitesOf(edge: Edge): { path: string; facts: FileFacts; site: FieldSite }[] {
+    const unique = this.owners.get(edge.field.name) === 1;
+    const out: { path: string; facts: FileFacts; site: FieldSite }[] = [];
+    for (const { path, site } of this.byField.get(edge.field.name) ?? []) {
+      const facts = this.ws.factsOf(path);
+      const mine = site.kind === 'access' ? unique || (site.onSelf && site.owner === edge.from.name) : site.owner === edge.from.name;
+      if (facts && mine) out.push({ path, facts, site });
+    }
+    return out;
+  }
 }
 
 /** The name a file uses for `std::rc::Rc` / `std::sync::Arc`, or the full path. */
@@ -113,23 +128,23 @@ function overlaps(a: TextEdit, b: TextEdit): boolean {
 
 /**
  * The fix, or undefined when the field's `Rc` is not written in the field itself (alias, generic), is an enum's or a
- * tuple struct's, or the declaring file's sites are unknown. `sitesByFile`: every indexed file's recorded field sites.
+ * tuple struct's, or the declaring file's sites are unknown. 
  */
-export function downgradeFix(edge: Edge, ws: Workspace, sitesByFile: Map<string, FieldSites>): Fix | undefined {
-  const declFacts = ws.factsOf(edge.from.path);
-  const declSites = sitesByFile.get(edge.from.path);
-  if (!edge.strongRef?.node || !declFacts || !declSites || edge.from.facts.kind !== 'struct' || /^\d+$/.test(edge.field.name)) return undefined;
+export function downgradeFix(edge: Edge, index: SiteIndex): Fix | undefined {
+  const declFacts = index.ws.factsOf(edge.from.path);
+  const useInsertAt = index.useInsertAt.get(edge.from.path);
+  if (!edge.strongRef?.node || !declFacts || useInsertAt === undefined || edge.from.facts.kind !== 'struct' || /^\d+$/.test(edge.field.name)) return undefined;
   const rc = edge.strong === 'arc' ? 'std::sync::Arc' : 'std::rc::Rc';
   const weak = edge.strong === 'arc' ? 'std::sync::Weak' : 'std::rc::Weak';
   const label = `${edge.from.name}.${edge.field.name}`;
-  const byFile = new Map<string, TextEdit[]>([[edge.from.path, weakTypeEdits(edge, declFacts, weak, declSites.useInsertAt)]]);
+  const byFile = new Map<string, TextEdit[]>([[edge.from.path, weakTypeEdits(edge, declFacts, weak, useInsertAt)]]);
   const todos = new Map<string, Map<number, string>>();
   const addTodo = (p: string, site: FieldSite, why: string) => {
     const lines = todos.get(p) ?? new Map<number, string>();
     if (!lines.has(site.lineStart)) lines.set(site.lineStart, `${site.indent}// TODO(blindspot): \`${label}\` became a \`Weak\`; ${why}\n`);
     todos.set(p, lines);
   };
-  for (const { path, facts, site } of sitesOf(edge, ws, sitesByFile)) {
+  for (const { path, facts, site } of index.sitesOf(edge)) {
     const names: Names = { pointer: pointerNameIn(facts, rc) };
     const outcome: Outcome =
       site.kind === 'shorthand'

@@ -4,10 +4,11 @@ import * as path from 'path';
 import type { Edge, TypeNode } from '../engine/typegraph';
 import { TypeGraph, fieldBaseName } from '../engine/typegraph';
 import type { Related, Report, Rule } from '../engine/rule';
-import type { Workspace } from '../engine/workspace';
-import { downgradeFix } from '../engine/weak-fix';
+import { downgradeFix, SiteIndex } from '../engine/weak-fix';
 import { collectFieldSites, type FieldSites } from '../engine/resolve/field-sites';
 import type { FieldFacts } from '../engine/resolve/facts';
+import type { TypeRef } from '../engine/resolve/types';
+import type { Workspace } from '../engine/workspace';
 
 /** Field-name words that mark a reference to an owner or a peer rather than to something owned. */
 const BACK_ROLES = new Set([
@@ -31,25 +32,61 @@ function ownsBack(pathBack: Edge[]): boolean {
   return pathBack.some((e) => e.collection || !e.strong);
 }
 
-/** Shortest way from `edge.to` back to `edge.from` over owning edges, with interior mutability somewhere on the cycle. */
-function pathBack(graph: TypeGraph, edge: Edge): Edge[] | undefined {
-  if (edge.from.key === edge.to.key) return edge.cell ? [] : undefined;
-  type State = { node: TypeNode; cell: boolean; via?: Edge; prev?: State };
-  const seen = new Set<string>();
-  const queue: State[] = [{ node: edge.to, cell: edge.cell }];
-  for (let i = 0; i < queue.length; i++) {
-    const s = queue[i];
-    if (s.node.key === edge.from.key && s.cell) {
-      const out: Edge[] = [];
-      for (let cur: State | undefined = s; cur?.via; cur = cur.prev) out.unshift(cur.via);
-      return out;
+/**
+ * Shortest way from `edge.to` back to `edge.from` over owning edges of the same component, with interior mutability
+ * somewhere on the cycle. States are (type, cell seen yet), numbered `2 * id + cell`; each is visited once. The
+ * buffers are shared by all searches of one check (only touched entries are reset).
+ */
+class CycleFinder {
+  private readonly comp: Int32Array;
+  private readonly nodeById: TypeNode[] = [];
+  private readonly via: (Edge | undefined)[];
+  private readonly prev: Int32Array;
+  private readonly seen: Uint8Array;
+
+  constructor(private readonly graph: TypeGraph) {
+    const n = graph.nodes.size;
+    const components = graph.components();
+    this.comp = new Int32Array(n);
+    for (const node of graph.nodes.values()) {
+      this.comp[node.id] = components.get(node.key) ?? -1;
+      this.nodeById[node.id] = node;
     }
-    const id = `${s.node.key}\u0000${s.cell}`;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    for (const e of graph.outgoing(s.node)) queue.push({ node: e.to, cell: s.cell || e.cell, via: e, prev: s });
+    this.via = new Array(n * 2);
+    this.prev = new Int32Array(n * 2);
+    this.seen = new Uint8Array(n * 2);
   }
-  return undefined;
+
+  pathBack(edge: Edge): Edge[] | undefined {
+    if (edge.from.id === edge.to.id) return edge.cell ? [] : undefined;
+    const component = this.comp[edge.from.id];
+    if (this.comp[edge.to.id] !== component) return undefined;
+    const start = edge.to.id * 2 + (edge.cell ? 1 : 0);
+    const goal = edge.from.id * 2 + 1;
+    const queue = [start];
+    this.seen[start] = 1;
+    let found: Edge[] | undefined;
+    for (let i = 0; i < queue.length && !found; i++) {
+      const state = queue[i];
+      if (state === goal) {
+        found = [];
+        for (let cur = state; cur !== start; cur = this.prev[cur]) found.unshift(this.via[cur]!);
+        break;
+      }
+      const cell = state & 1;
+      for (const e of this.graph.outgoing(this.nodeById[state >> 1])) {
+        if (this.comp[e.to.id] !== component) continue;
+        const next = e.to.id * 2 + (cell || e.cell ? 1 : 0);
+        if (this.seen[next]) continue;
+        this.seen[next] = 1;
+        this.prev[next] = state;
+        this.via[next] = e;
+        queue.push(next);
+      }
+    }
+    for (const state of queue) this.seen[state] = 0;
+    return found;
+  }
 }
 
 function edgeOrder(e: Edge): string {
@@ -80,11 +117,11 @@ function describeEdge(e: Edge): string {
   return `\`${e.from.name}.${e.field.name}: ${e.field.type?.node?.text ?? '…'}\` keeps \`${e.to.name}\` alive (${how}${e.cell ? `, mutable through \`${e.cellName}\`` : ''}) — ${path.basename(e.from.path)}`;
 }
 
-function reportFor(edge: Edge, back: Edge[], ws: Workspace, sites: Map<string, FieldSites>): Report {
+function reportFor(edge: Edge, back: Edge[], sites: SiteIndex): Report {
   const cycle = cycleName(edge, back);
   const cell = [edge, ...back].find((e) => e.cell)?.cellName ?? CELL_FREE_NOTE;
   const related: Related[] = back.map((e) => ({ path: e.from.path, range: e.field.typeSpan, message: `${e.from.name}.${e.field.name} keeps ${e.to.name} alive` }));
-  const fix = downgradeFix(edge, ws, sites);
+  const fix = downgradeFix(edge, sites);
   return {
     range: edge.field.typeSpan,
     message: `Strong \`${pointerName(edge)}\` cycle \`${cycle}\`: once closed through \`${cell}\`, nothing in it is ever freed; make this back-reference a \`Weak\``,
@@ -122,18 +159,57 @@ export const rcCycle: Rule = {
     return { signature: JSON.stringify([data, fieldSpans]), data };
   },
   checkWorkspace(ctx) {
-    const graph = new TypeGraph(ctx.workspace);
-    const sites = new Map<string, FieldSites>();
-    for (const { path: p, data } of ctx.workspace.ruleDataOf<FieldSites>('rc-cycle')) sites.set(p, data);
-    const reported = new Set<FieldFacts>();
-    for (const edges of graph.edges.values()) {
-      for (const edge of edges) {
-        if (!isSingleStrong(edge) || reported.has(edge.field)) continue;
-        const back = pathBack(graph, edge);
-        if (!back || !isBackEdge(edge, back)) continue;
-        reported.add(edge.field);
-        ctx.report(edge.from.path, reportFor(edge, back, ctx.workspace, sites));
-      }
+    const sites = new SiteIndex(ctx.workspace, ctx.workspace.ruleDataOf<FieldSites>('rc-cycle'));
+    for (const { edge, back } of backEdges(ctx.workspace)) {
+      const fresh = refreshEdge(edge, ctx.workspace);
+      const freshBack = back.map((e) => refreshEdge(e, ctx.workspace));
+      if (fresh && freshBack.every((e) => e !== undefined)) ctx.report(fresh.from.path, reportFor(fresh, freshBack as Edge[], sites));
     }
   },
 };
+
+/** The cycles only change when declarations do (`Workspace.version`): edits elsewhere reuse them, with fresh offsets. */
+const cyclesCache = new WeakMap<Workspace, { version: number; found: { edge: Edge; back: Edge[] }[] }>();
+
+function backEdges(ws: Workspace): { edge: Edge; back: Edge[] }[] {
+  const cached = cyclesCache.get(ws);
+  if (cached?.version === ws.version) return cached.found;
+  const graph = new TypeGraph(ws);
+  const cycles = new CycleFinder(graph);
+  const reported = new Set<FieldFacts>();
+  const found: { edge: Edge; back: Edge[] }[] = [];
+  for (const edges of graph.edges.values()) {
+    for (const edge of edges) {
+      if (!isSingleStrong(edge) || reported.has(edge.field)) continue;
+      const back = cycles.pathBack(edge);
+      if (!back || !isBackEdge(edge, back)) continue;
+      reported.add(edge.field);
+      found.push({ edge, back });
+    }
+  }
+  cyclesCache.set(ws, { version: ws.version, found });
+  return found;
+}
+
+/**
+ * The same edge over the file's current facts: an unchanged declaration may have moved. Its text is the same
+ * (else `version` would have changed), so the `Rc` sits at the same offset relative to the field's type.
+ */
+function refreshEdge(edge: Edge, ws: Workspace): Edge | undefined {
+  const facts = ws.factsOf(edge.from.path)?.structs.get(edge.from.name);
+  const field = facts?.fields.find((f) => f.name === edge.field.name);
+  if (!facts || !field) return undefined;
+  if (field === edge.field) return edge;
+  const shift = field.typeSpan.start - edge.field.typeSpan.start;
+  const strongRef = edge.strongRef?.node && field.type ? typeAt(field.type, edge.strongRef.node.start + shift) : undefined;
+  return { ...edge, from: { ...edge.from, facts }, field, strongRef };
+}
+
+function typeAt(t: TypeRef, start: number): TypeRef | undefined {
+  if (t.node?.start === start && !t.reference) return t;
+  for (const a of t.args) {
+    const found = typeAt(a, start);
+    if (found) return found;
+  }
+  return undefined;
+}
