@@ -238,6 +238,24 @@ test('report: every locked package with sources, counts and advisories', async (
   assert.equal(tree.forbidding, 1);
 });
 
+test('report: the count yields to the event loop between crates', async () => {
+  const events: string[] = [];
+  let ticking = true;
+  const tick = () => {
+    events.push('tick');
+    if (ticking) setImmediate(tick);
+  };
+  setImmediate(tick);
+  try {
+    await analyzeDeps(WS, fixtureOptions({ onProgress: (done) => events.push(`crate ${done}`) }));
+  } finally {
+    ticking = false;
+  }
+  const crates = events.filter((e) => e.startsWith('crate'));
+  const ticksBetween = events.slice(events.indexOf(crates[0]), events.lastIndexOf(crates.at(-1)!)).filter((e) => e === 'tick').length;
+  assert.ok(ticksBetween >= 1, `timers ran while counting: ${events.join(', ')}`);
+});
+
 test('report: an aborted run rejects and leaves nothing running', async () => {
   const controller = new AbortController();
   const run = analyzeDeps(WS, fixtureOptions({ signal: controller.signal, onReady: () => controller.abort() }));

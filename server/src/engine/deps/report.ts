@@ -5,7 +5,7 @@ import { AdvisoryDb, firstPatchedAfter, type Advisory } from './advisories';
 import { publishedVersions } from './index-cache';
 import type { LockedPackage } from './lockfile';
 import { DEBIAN_REGISTRY, defaultCargoHome, locateSource, vendorDirectories, type SourceRoots } from './sources';
-import { addCounts, emptyCounts, UnsafeCounter, type CrateUnsafe, type UnsafeCounts } from './unsafe-count';
+import { addCounts, emptyCounts, UnsafeCounter, yieldToEventLoop, type CrateUnsafe, type UnsafeCounts } from './unsafe-count';
 import { diskReader, loadWorkspace, subtreeOf, type FileReader, type WorkspaceModel } from './workspace-model';
 
 export interface DepsOptions {
@@ -123,6 +123,8 @@ async function countEntries(entries: DepEntry[], options: DepsOptions): Promise<
   const todo = entries.filter((e) => e.sourceDir);
   let done = 0;
   for (const entry of todo) {
+    // Between crates the event loop always gets a turn (an editor's keystrokes, a cancel).
+    await yieldToEventLoop();
     options.signal?.throwIfAborted();
     options.onProgress?.(done, todo.length, entry.pkg.name);
     const immutable = entry.pkg.kind === 'registry' || entry.pkg.kind === 'git';

@@ -116,7 +116,7 @@ function isCrateRoot(relative: string): boolean {
   return ['src/lib.rs', 'lib.rs', 'src/main.rs'].includes(relative.split(path.sep).join('/'));
 }
 
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class UnsafeCounter {
   private readonly cache = new Map<string, CrateUnsafe>();
