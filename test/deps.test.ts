@@ -1,6 +1,6 @@
 // The dependency engine on its own fixture registry, cargo home, advisory database and workspace
 // (test/fixtures-deps): manifests, lock files, advisories, unsafe counts and the views built on them.
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -36,6 +36,18 @@ function fixtureOptions(extra: Partial<DepsOptions> = {}): DepsOptions {
 before(async () => {
   await initParser();
 });
+
+const temps: string[] = [];
+after(() => {
+  for (const dir of temps) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temporary folder removed when the tests end. */
+function tempDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  temps.push(dir);
+  return dir;
+}
 
 test('versions: Cargo requirements read as Cargo reads them', () => {
   assert.equal(cargoReqToRange('1.2'), '^1.2');
@@ -118,7 +130,7 @@ test('workspace: missing and malformed files are problems, never exceptions', ()
   assert.match(loadWorkspace(path.join(FIX, 'badlock')).problems.join('\n'), /Cargo.lock is not valid TOML/);
   assert.match(loadWorkspace(path.join(FIX, 'malformed')).problems.join('\n'), /not valid TOML/);
   assert.match(loadWorkspace(path.join(FIX, 'no-such-crate')).problems.join('\n'), /no Cargo.toml/);
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'deps-nolock-'));
+  const tmp = tempDir('deps-nolock-');
   fs.writeFileSync(path.join(tmp, 'Cargo.toml'), '[package]\nname = "x"\nversion = "0.1.0"\n[dependencies]\nserde = "1"\n');
   assert.match(loadWorkspace(tmp).problems.join('\n'), /no Cargo.lock/);
 });
@@ -332,7 +344,7 @@ test('views: inlay hint labels and the hover', () => {
 });
 
 test('report: yanked versions and the first usable patched release come from cargo’s index cache', async () => {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'deps-home-'));
+  const home = tempDir('deps-home-');
   fs.cpSync(path.join(FIX, 'cargo-home'), home, { recursive: true });
   const cache = path.join(home, 'registry', 'index', 'index.crates.io-6f17d22bba15001f', '.cache');
   const write = (name: string, versions: [string, boolean][]) => {
@@ -400,7 +412,7 @@ test('workspace: renamed dependencies, [patch] paths, v1 lock references, other 
   assert.equal(locked('rand'), '0.8.5');
   assert.equal(model.pathCrates.get('rawbuf 0.3.1'), `${root}/patched/rawbuf`, 'a [patch] by path is a path crate');
   const db = path.join(FIX, 'advisory-db');
-  const tmpDb = fs.mkdtempSync(path.join(os.tmpdir(), 'deps-db-'));
+  const tmpDb = tempDir('deps-db-');
   fs.cpSync(db, tmpDb, { recursive: true });
   fs.mkdirSync(path.join(tmpDb, 'crates', 'private'));
   fs.writeFileSync(path.join(tmpDb, 'crates', 'private', 'RUSTSEC-2025-0005.md'), '```toml\n[advisory]\nid = "RUSTSEC-2025-0005"\npackage = "private"\ndate = "2025-01-01"\n[versions]\npatched = []\n```\n# A crates.io crate named like the corporate one\n');
@@ -408,4 +420,32 @@ test('workspace: renamed dependencies, [patch] paths, v1 lock references, other 
   const entry = (name: string) => report.entries.find((e) => e.pkg.name === name)!;
   assert.deepEqual(entry('private').advisories, [], 'advisories are about crates.io crates only');
   assert.deepEqual(entry('rawbuf').advisories, [], 'a patched path crate is the user’s own code');
+});
+
+test('sources: vendor/ (plain and versioned folders) and .cargo/config.toml directory sources', async () => {
+  const root = tempDir('deps-vendor-');
+  fs.cpSync(path.join(WS), root, { recursive: true });
+  // `cargo vendor` names the folder NAME, or NAME-VERSION when several versions are vendored.
+  fs.cpSync(path.join(FIX, 'registry', 'rawbuf-0.4.2'), path.join(root, 'vendor', 'rawbuf'), { recursive: true });
+  fs.cpSync(path.join(FIX, 'registry', 'rawbuf-0.3.1'), path.join(root, 'vendor', 'rawbuf-0.3.1'), { recursive: true });
+  fs.cpSync(path.join(FIX, 'registry', 'oldtime-0.1.43'), path.join(root, 'third_party', 'oldtime'), { recursive: true });
+  fs.mkdirSync(path.join(root, '.cargo'));
+  fs.writeFileSync(path.join(root, '.cargo', 'config.toml'), '[source.crates-io]\nreplace-with = "mine"\n[source.mine]\ndirectory = "third_party"\n');
+  const report = await analyzeDeps(root, fixtureOptions({ directoryRegistries: [] }));
+  const dir = (name: string, version: string) => report.entries.find((e) => e.pkg.name === name && e.pkg.version === version)?.sourceDir;
+  assert.equal(dir('rawbuf', '0.4.2'), path.join(root, 'vendor', 'rawbuf'));
+  assert.equal(dir('rawbuf', '0.3.1'), path.join(root, 'vendor', 'rawbuf-0.3.1'));
+  assert.equal(dir('oldtime', '0.1.43'), path.join(root, 'third_party', 'oldtime'));
+  assert.equal(dir('safe-crate', '1.0.0'), undefined, 'not vendored, and no registry was given');
+});
+
+test('manifest positions survive CRLF line ends and non-ASCII text', () => {
+  const text = '# Ünïcödé 🦀\r\n[dependencies]\r\nserde = { version = "1.0.100", features = ["derive"] }\r\n"quoted-key" = "0.2"\r\n';
+  const positions = dependencyPositions(text);
+  const serde = positions.get('dependencies\0serde')!;
+  assert.equal(text.slice(serde.requirementRange!.start, serde.requirementRange!.end), '1.0.100');
+  assert.equal(serde.line, 2);
+  const quoted = positions.get('dependencies\0quoted-key')!;
+  assert.equal(text.slice(quoted.keyRange.start, quoted.keyRange.end), '"quoted-key"');
+  assert.equal(text.slice(quoted.requirementRange!.start, quoted.requirementRange!.end), '0.2');
 });
