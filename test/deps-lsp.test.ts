@@ -123,6 +123,8 @@ test('Cargo.toml: unsaved edits move the diagnostics at once and rebuild the rep
   assert.ok(!rec.published.get(uri)!.some((d) => d.code === 'RUSTSEC-2022-0002'));
   features.close(uri);
   assert.deepEqual(rec.published.get(uri), [], 'closing clears the diagnostics');
+  assert.equal(features.hover({ textDocument: { uri }, position: { line: 7, character: 1 } }), null);
+  assert.equal((features as unknown as { reports: Map<string, unknown> }).reports.size, 0, 'the report of a workspace with no open Cargo file is dropped');
   features.dispose();
 });
 

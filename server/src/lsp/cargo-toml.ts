@@ -111,6 +111,18 @@ export class CargoTomlFeatures {
     clearTimeout(this.timers.get(uri));
     this.timers.delete(uri);
     this.host.publish(uri, []);
+    this.forgetUnusedRoots();
+  }
+
+  /** Reports and runs of workspaces with no open Cargo file left are dropped: nothing outlives its documents. */
+  private forgetUnusedRoots(): void {
+    const used = new Set([...this.docs.keys()].map((uri) => this.reportFor(uri)));
+    for (const [root, report] of this.reports) {
+      if (used.has(report)) continue;
+      this.reports.delete(root);
+      this.runs.get(root)?.controller.abort();
+      this.runs.delete(root);
+    }
   }
 
   /** A Cargo.toml or Cargo.lock changed on disk (`cargo update`): rebuild the reports that read it. */
@@ -224,7 +236,9 @@ export class CargoTomlFeatures {
         directoryRegistries: this.settings.registries,
         read: this.reader(),
         signal: run.controller.signal,
-        onReady: (report) => this.reportReady(root, report),
+        onReady: (report) => {
+          if (!run.controller.signal.aborted) this.reportReady(root, report);
+        },
         onProgress: (done, total, crate) => {
           if (reporter?.cancelled) run.controller.abort();
           reporter?.report(total ? Math.floor((done * 100) / total) : 100, crate ? `${done}/${total} ${crate}` : `${total} crates`);
