@@ -1,4 +1,5 @@
 // Side by side: Blindspot's mem-forget / unsafe-without-safety-comment vs clippy's mem_forget / undocumented_unsafe_blocks
+// (+ missing_safety_doc, which the unsafe rule also covers for `pub unsafe fn`)
 // on the std-only fixtures of the leak rules. Prints every line where the two disagree, then a summary.
 //   node --import tsx scripts/compare-clippy-leaks.ts [FILE.rs …]
 import * as fs from 'fs';
@@ -11,10 +12,11 @@ import { rules } from '../server/src/rules';
 import { crateFor, headers } from '../test/harness/fixtures';
 
 /** Blindspot rule id -> the clippy lint it overlaps. */
-const PAIRS: Record<string, string> = {
-  'mem-forget': 'clippy::mem_forget',
-  'unsafe-without-safety-comment': 'clippy::undocumented_unsafe_blocks',
+const PAIRS: Record<string, string[]> = {
+  'mem-forget': ['clippy::mem_forget'],
+  'unsafe-without-safety-comment': ['clippy::undocumented_unsafe_blocks', 'clippy::missing_safety_doc'],
 };
+const LINTS = Object.values(PAIRS).flat();
 const RULE_DIRS = ['mem-forget', 'box-leak', 'unsafe-without-safety-comment', 'rc-cycle'];
 const FIXTURES = path.join(__dirname, '..', 'test', 'fixtures');
 
@@ -44,7 +46,7 @@ function defaultFiles(): string[] {
 
 function clippyHits(file: string, edition: string, outDir: string): Hit[] | string {
   const args = ['--edition', edition, '--crate-type', 'lib', '--emit=metadata', '--error-format=json', '--out-dir', outDir, '--crate-name', 'compare'];
-  for (const lint of Object.values(PAIRS)) args.push('-W', lint);
+  for (const lint of LINTS) args.push('-W', lint);
   const r = spawnSync('clippy-driver', [...args, file], { encoding: 'utf8' });
   if (r.error) return `clippy-driver not runnable: ${r.error.message}`;
   const hits: Hit[] = [];
@@ -52,9 +54,11 @@ function clippyHits(file: string, edition: string, outDir: string): Hit[] | stri
     if (!line.startsWith('{')) continue;
     const d = JSON.parse(line) as { code?: { code: string } | null; spans: { is_primary: boolean; line_start: number }[] };
     const lint = d.code?.code;
-    if (!lint || !Object.values(PAIRS).includes(lint)) continue;
+    if (!lint || !LINTS.includes(lint)) continue;
+    // A lint pair is one Blindspot rule: compare by rule.
+    const rule = Object.keys(PAIRS).find((id) => PAIRS[id].includes(lint))!;
     const span = d.spans.find((s) => s.is_primary);
-    if (span) hits.push({ line: span.line_start, tool: 'clippy', lint });
+    if (span) hits.push({ line: span.line_start, tool: 'clippy', lint: rule });
   }
   return hits;
 }
@@ -63,7 +67,7 @@ function blindspotHits(engine: Engine, file: string, text: string): Hit[] {
   const result = engine.checkText(file, text, crateFor(text));
   return result.findings
     .filter((f) => PAIRS[f.ruleId])
-    .map((f) => ({ line: text.slice(0, f.range.start).split('\n').length, tool: 'blindspot' as const, lint: PAIRS[f.ruleId] }));
+    .map((f) => ({ line: text.slice(0, f.range.start).split('\n').length, tool: 'blindspot' as const, lint: f.ruleId }));
 }
 
 async function main(): Promise<void> {

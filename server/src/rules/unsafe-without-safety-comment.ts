@@ -11,6 +11,48 @@ function isUnsafeImpl(node: Node): boolean {
   return node.type === 'impl_item' && node.children.some((c) => c?.type === 'unsafe');
 }
 
+const isPub = (node: Node) => node.namedChildren.find((c) => c?.type === 'visibility_modifier')?.text === 'pub';
+
+/**
+ * `pub unsafe fn` (free or inherent method; trait impls are documented on the trait) or `pub unsafe trait`: its users
+ * need its contract. Returns the part to underline: `unsafe fn name` / `unsafe trait Name`.
+ */
+function publicUnsafeApi(node: Node): { start: number; end: number } | undefined {
+  const name = node.childForFieldName('name');
+  if (!name || !isPub(node)) return undefined;
+  if (node.type === 'trait_item') {
+    const kw = node.children.find((c) => c?.type === 'unsafe');
+    return kw ? { start: kw.startIndex, end: name.endIndex } : undefined;
+  }
+  if (node.type !== 'function_item') return undefined;
+  const modifiers = node.namedChildren.find((c) => c?.type === 'function_modifiers');
+  if (!modifiers || !/\bunsafe\b/.test(modifiers.text)) return undefined;
+  const impl = node.parent?.parent;
+  return impl?.type === 'impl_item' && impl.childForFieldName('trait') ? undefined : { start: modifiers.startIndex, end: name.endIndex };
+}
+
+/** A `# Safety` heading in the doc comments (line, block or `#[doc]` attributes) above the item. */
+function hasSafetySection(item: Node): boolean {
+  for (let s = item.previousSibling; s; s = s.previousSibling) {
+    if (s.type === 'attribute_item') {
+      if (/^#\[\s*doc\b[\s\S]*#\s*Safety/.test(s.text)) return true;
+      continue;
+    }
+    if (s.type !== 'line_comment' && s.type !== 'block_comment') return false;
+    if (/^(\/\/\/|\/\*\*)[\s\S]*#\s*Safety\b/.test(s.text)) return true;
+  }
+  return false;
+}
+
+/** `/// # Safety` lines above the item (after its attributes and docs), for the author to complete. */
+function insertSafetySection(path: string, text: string, item: Node): Fix {
+  const lineStart = text.lastIndexOf('\n', item.startIndex - 1) + 1;
+  const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];
+  const lines = `${indent}///\n${indent}/// # Safety\n${indent}///\n${indent}/// `;
+  const cursor = lineStart + lines.length;
+  return { title: 'Add a `# Safety` doc section', edits: [{ path, edits: [{ start: lineStart, end: lineStart, newText: `${lines}\n` }] }], select: { path, start: cursor, end: cursor } };
+}
+
 /** The block itself, then each enclosing expression up to its statement, let or item: a comment above any of them counts. */
 function anchorsOf(node: Node): Node[] {
   const anchors = [node];
@@ -61,21 +103,31 @@ function insertSafetyComment(path: string, text: string, target: Node): Fix {
 export const unsafeWithoutSafetyComment: Rule = {
   id: 'unsafe-without-safety-comment',
   severity: 'warning',
-  clippyLints: ['undocumented_unsafe_blocks'],
+  clippyLints: ['undocumented_unsafe_blocks', 'missing_safety_doc'],
   docs: {
-    summary: '`unsafe` block or `unsafe impl` without a `// SAFETY:` comment stating the invariant.',
+    summary: '`unsafe` block or `unsafe impl` without a `// SAFETY:` comment; `pub unsafe fn`/`trait` without a `# Safety` doc section.',
     whatItDoes:
-      'Flags every `unsafe { … }` block and `unsafe impl` that has no comment containing `SAFETY:` (any case) directly above it: above the block, or above the statement, `let` or item that contains it; blank lines and attributes may sit between the comment and the code, and a `/* SAFETY: … */` block comment on the same line before it also counts.',
+      'Flags every `unsafe { … }` block and `unsafe impl` that has no comment containing `SAFETY:` (any case) directly above it: above the block, or above the statement, `let` or item that contains it; blank lines and attributes may sit between the comment and the code, and a `/* SAFETY: … */` block comment on the same line before it also counts. Also flags a `pub unsafe fn` (not a trait impl\'s method) or `pub unsafe trait` whose doc comments have no `# Safety` section: the contract its callers or implementors must keep.',
     whyBad:
       'An `unsafe` block is a promise that invariants the compiler cannot check hold here. Unwritten, the promise cannot be reviewed, and the next edit breaks it silently: undefined behaviour behind a safe API, the "transitive unsoundness" users of your crate inherit.',
     example: 'fn first(v: &[u8]) -> u8 {\n    unsafe { *v.get_unchecked(0) }\n}',
     useInstead: 'fn first(v: &[u8]) -> u8 {\n    assert!(!v.is_empty());\n    // SAFETY: the assert above guarantees index 0 is in bounds.\n    unsafe { *v.get_unchecked(0) }\n}',
     differences:
-      'Follows clippy::undocumented_unsafe_blocks (comment above the block or its statement, attributes and blank lines allowed in between, `SAFETY:` anywhere in the comment group, a comment trailing the previous statement counts); `#[allow(clippy::undocumented_unsafe_blocks)]` silences it. Deliberate differences (see `scripts/compare-clippy-leaks.ts`): a `/* SAFETY: … */` block comment on the same line just before `unsafe` is accepted (clippy 1.95 asks for the preceding line); Blindspot does not look inside macro invocations (it sees tokens, not expanded code). The fix only inserts `// SAFETY: ` for you to complete, so it is never applied unattended.',
+      'Follows clippy::undocumented_unsafe_blocks (comment above the block or its statement, attributes and blank lines allowed in between, `SAFETY:` anywhere in the comment group, a comment trailing the previous statement counts); `#[allow(clippy::undocumented_unsafe_blocks)]` silences it. The `# Safety` part follows clippy::missing_safety_doc (exported items only; `#[allow(clippy::missing_safety_doc)]` also silences the rule). Deliberate differences (see `scripts/compare-clippy-leaks.ts`): a `/* SAFETY: … */` block comment on the same line just before `unsafe` is accepted (clippy 1.95 asks for the preceding line); Blindspot does not look inside macro invocations (it sees tokens, not expanded code). The fix only inserts `// SAFETY: ` for you to complete, so it is never applied unattended.',
   },
   checkFile(ctx: RuleContext) {
     const { file } = ctx;
     walk(file.root, (node) => {
+      const api = publicUnsafeApi(node);
+      if (api && !hasSafetySection(node)) {
+        const what = node.type === 'trait_item' ? '`pub unsafe trait`' : '`pub unsafe fn`';
+        ctx.report({
+          range: api,
+          message: `${what} without a \`# Safety\` doc section: say what ${node.type === 'trait_item' ? 'implementors' : 'callers'} must guarantee`,
+          fixes: [insertSafetySection(file.path, file.text, node)],
+          notes: ['List the conditions a caller must uphold (valid pointers, lengths, aliasing, thread-safety) under a `# Safety` heading.'],
+        });
+      }
       if (node.type !== 'unsafe_block' && !isUnsafeImpl(node)) return true;
       const anchors = anchorsOf(node);
       if (anchors.some(hasSafetyComment)) return true;
