@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import type { Connection, Diagnostic } from 'vscode-languageserver';
 import type { FileResult } from '../engine/analyze';
 import { LineIndex } from '../engine/text';
+import { STATUS_NOTIFICATION } from './capabilities';
 import { skippedDiagnostic, toDiagnostic, type Locate } from './diagnostics';
 import type { DocumentStore, OpenDocument } from './documents';
 import { isDiskPath, pathToUri } from './uri';
@@ -100,7 +101,7 @@ export class Publisher {
     if (this.statusTimer) return;
     this.statusTimer = setTimeout(() => {
       this.statusTimer = undefined;
-      void this.connection.sendNotification('blindspot/status', this.status());
+      void this.connection.sendNotification(STATUS_NOTIFICATION, this.status());
     }, STATUS_INTERVAL_MS);
   }
 

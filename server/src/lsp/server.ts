@@ -2,14 +2,11 @@
 // and the publisher. Every handler is guarded: after shutdown it answers InvalidRequest, and an
 // exception inside it is logged and answered with an error, never allowed to kill the process.
 import {
-  CodeActionKind,
   DidChangeConfigurationNotification,
   DidChangeWatchedFilesNotification,
   ErrorCodes,
   FileChangeType,
   ResponseError,
-  TextDocumentSyncKind,
-  type ClientCapabilities,
   type Connection,
   type DocumentDiagnosticReport,
   type FileEvent,
@@ -22,55 +19,22 @@ import { initParser } from '../engine/parser';
 import type { Rule } from '../engine/rule';
 import { rules as registeredRules } from '../rules';
 import { CargoTomlFeatures, isCargoUri } from './cargo-toml';
-import { codeActions, FIX_ALL_KIND, SHOW_RULE_DOCS_COMMAND } from './code-actions';
+import { clientSupport, RESCAN_COMMAND, RULE_DOCS_REQUEST, serverCapabilities, workspaceFolderPaths, type ClientSupport } from './capabilities';
+import { codeActions, SHOW_RULE_DOCS_COMMAND } from './code-actions';
 import { ruleDocsHref } from './diagnostics';
 import { DocumentStore, type OpenDocument } from './documents';
 import { hoverAt } from './hover';
 import { Publisher } from './publisher';
 import { defaultServerSettings, parseSettings, type ServerSettings } from './settings';
 import { isDiskPath, pathToUri, uriToPath } from './uri';
-import { WorkspaceScanner, type ScanOutcome } from './workspace';
+import { WorkspaceScanner, type ScanOutcome, type ScanProgress } from './workspace';
 
-export const RESCAN_COMMAND = 'blindspot.rescanWorkspace';
-export const RULE_DOCS_REQUEST = 'blindspot/ruleDocs';
+const SERVER_VERSION = '0.1.0';
 /** The same rule error is logged once per rule and file, not on every keystroke. */
 const MAX_LOGGED_RULE_ERRORS = 256;
 
-interface Progress {
-  report(percentage: number, message: string): void;
+interface Progress extends ScanProgress {
   done(): void;
-  readonly cancelled: boolean;
-}
-
-interface ClientSupport {
-  configuration: boolean;
-  pullDiagnostics: boolean;
-  diagnosticRefresh: boolean;
-  documentChanges: boolean;
-  dynamicWatchers: boolean;
-  dynamicConfiguration: boolean;
-  showDocument: boolean;
-  workspaceFolders: boolean;
-  inlayHintRefresh: boolean;
-}
-
-function clientSupport(c: ClientCapabilities): ClientSupport {
-  return {
-    configuration: !!c.workspace?.configuration,
-    pullDiagnostics: !!c.textDocument?.diagnostic,
-    diagnosticRefresh: !!c.workspace?.diagnostics?.refreshSupport,
-    documentChanges: !!c.workspace?.workspaceEdit?.documentChanges,
-    dynamicWatchers: !!c.workspace?.didChangeWatchedFiles?.dynamicRegistration,
-    dynamicConfiguration: !!c.workspace?.didChangeConfiguration?.dynamicRegistration,
-    showDocument: !!c.window?.showDocument?.support,
-    workspaceFolders: !!c.workspace?.workspaceFolders,
-    inlayHintRefresh: !!c.workspace?.inlayHint?.refreshSupport,
-  };
-}
-
-function workspaceFolderPaths(params: InitializeParams): string[] {
-  const uris = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
-  return uris.map(uriToPath).filter(isDiskPath);
 }
 
 export class BlindspotServer {
@@ -150,18 +114,7 @@ export class BlindspotServer {
       this.cargo.configure(initial);
       this.applySettings(parseSettings(initial));
     }
-    return initParser().then(() => ({
-      capabilities: {
-        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
-        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: false },
-        hoverProvider: true,
-        inlayHintProvider: true,
-        executeCommandProvider: { commands: [RESCAN_COMMAND, SHOW_RULE_DOCS_COMMAND] },
-        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
-        ...(this.support.pullDiagnostics ? { diagnosticProvider: { identifier: 'blindspot', interFileDependencies: true, workspaceDiagnostics: false } } : {}),
-      },
-      serverInfo: { name: 'blindspot', version: '0.1.0' },
-    }));
+    return initParser().then(() => ({ capabilities: serverCapabilities(this.support), serverInfo: { name: 'blindspot', version: SERVER_VERSION } }));
   }
 
   private async initialized(): Promise<void> {
