@@ -167,9 +167,10 @@ export class TypeGraph {
       const start: PathState = { wrappers: [], collectionAboveStrong: false, collection: false, cell: false, indirect: false };
       // The item's own parameters are unknown types: they give no edge.
       const own: Bindings = new Map(node.facts.typeParams.map((p) => [p, null]));
+      own.set('Self', { type: { path: node.name, args: [] }, file: node.path, bindings: new Map() });
       this.walk(field.type, node.path, start, own, 0, 'all', new Set(), (to, s) => {
         out.push({
-          from: node, to, field, strong: s.strong, strongRef: s.indirect ? undefined : s.strongRef, wrappersAboveStrong: s.wrappers,
+          from: node, to, field, strong: s.strong, strongRef: s.strongRef, wrappersAboveStrong: s.wrappers,
           collectionAboveStrong: s.collectionAboveStrong, collection: s.collection, cell: s.cell, cellName: s.cellName,
         });
       });
@@ -213,7 +214,8 @@ export class TypeGraph {
 /** How a std wrapper changes the path (undefined: not a known wrapper). */
 function wrapperStep(t: TypeRef, state: PathState): Partial<PathState> | undefined {
   const shared = SHARED[t.path];
-  if (shared) return state.strong ? {} : { strong: shared, strongRef: t };
+  // Only a pointer written in the field's own type can be rewritten by a fix.
+  if (shared) return state.strong ? {} : { strong: shared, strongRef: state.indirect ? undefined : t };
   const above = state.strong ? {} : { wrappers: [...state.wrappers, t.path] };
   if (CELLS.has(t.path)) return { ...above, cell: true, cellName: state.cellName ?? lastSegment(t.path) };
   if (COLLECTIONS.has(t.path)) return { ...above, collection: true, collectionAboveStrong: state.collectionAboveStrong || !state.strong };

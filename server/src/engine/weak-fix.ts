@@ -1,7 +1,7 @@
 // "Downgrade to Weak": turns a strong `Rc`/`Arc` field into a `Weak` and rewrites, across the workspace, the places
 // that store into it or read it. Built from facts only (field sites recorded per file), so it works for closed files.
 // Where a rewrite is not mechanical, a `// TODO(blindspot):` line is inserted above the statement instead.
-import type { FieldSite, FieldSites, ValueShape } from './resolve/field-sites';
+import { inInlineModule, type FieldSite, type FieldSites, type ValueShape } from './resolve/field-sites';
 import type { FileFacts } from './resolve/facts';
 import { lastSegment } from './resolve/paths';
 import type { Fix, TextEdit } from './rule';
@@ -74,11 +74,11 @@ function rewriteAccess(site: FieldSite, wrappers: string[], names: Names): Outco
 export class SiteIndex {
   private readonly byField = new Map<string, { path: string; site: FieldSite }[]>();
   private readonly owners = new Map<string, number>();
-  readonly useInsertAt = new Map<string, number>();
+  readonly files = new Map<string, FieldSites>();
 
   constructor(readonly ws: Workspace, sitesByFile: Iterable<{ path: string; data: FieldSites }>) {
     for (const { path, data } of sitesByFile) {
-      this.useInsertAt.set(path, data.useInsertAt);
+      this.files.set(path, data);
       for (const site of data.sites) {
         const list = this.byField.get(site.field) ?? [];
         list.push({ path, site });
@@ -104,18 +104,21 @@ export class SiteIndex {
 }
 
 /** The name a file uses for `std::rc::Rc` / `std::sync::Arc`, or the full path. */
-function pointerNameIn(facts: FileFacts | undefined, full: string): string {
-  for (const [name, target] of facts?.uses.names ?? []) if (target === full) return name;
+function pointerNameIn(facts: FileFacts, sites: FieldSites | undefined, offset: number, full: string): string {
+  if (!sites || inInlineModule(sites, offset)) return full;
+  for (const [name, target] of facts.uses.names) if (target === full) return name;
   return full;
 }
 
-function weakTypeEdits(edge: Edge, facts: FileFacts, full: string, useInsertAt: number): TextEdit[] {
+/** `Weak<T>` in the field (importing `Weak` when the name is free), or the full path where imports are unclear. */
+function weakTypeEdits(edge: Edge, facts: FileFacts, full: string, sites: FieldSites): TextEdit[] {
   const ref = edge.strongRef!;
   const inner = ref.args[0]?.node?.text ?? '_';
   const bound = facts.uses.names.get('Weak');
-  if (bound === full) return [{ start: ref.node!.start, end: ref.node!.end, newText: `Weak<${inner}>` }];
-  if (bound || facts.structs.has('Weak') || facts.aliases.has('Weak')) return [{ start: ref.node!.start, end: ref.node!.end, newText: `${full}<${inner}>` }];
-  const at = useInsertAt;
+  const nested = inInlineModule(sites, ref.node!.start);
+  if (bound === full && !nested) return [{ start: ref.node!.start, end: ref.node!.end, newText: `Weak<${inner}>` }];
+  if (nested || bound || facts.structs.has('Weak') || facts.aliases.has('Weak')) return [{ start: ref.node!.start, end: ref.node!.end, newText: `${full}<${inner}>` }];
+  const at = sites.useInsertAt;
   return [
     { start: at, end: at, newText: `use ${full};\n` },
     { start: ref.node!.start, end: ref.node!.end, newText: `Weak<${inner}>` },
@@ -132,12 +135,12 @@ function overlaps(a: TextEdit, b: TextEdit): boolean {
  */
 export function downgradeFix(edge: Edge, index: SiteIndex): Fix | undefined {
   const declFacts = index.ws.factsOf(edge.from.path);
-  const useInsertAt = index.useInsertAt.get(edge.from.path);
-  if (!edge.strongRef?.node || !declFacts || useInsertAt === undefined || edge.from.facts.kind !== 'struct' || /^\d+$/.test(edge.field.name)) return undefined;
+  const declSites = index.files.get(edge.from.path);
+  if (!edge.strongRef?.node || !declFacts || !declSites || edge.from.facts.kind !== 'struct' || /^\d+$/.test(edge.field.name)) return undefined;
   const rc = edge.strong === 'arc' ? 'std::sync::Arc' : 'std::rc::Rc';
   const weak = edge.strong === 'arc' ? 'std::sync::Weak' : 'std::rc::Weak';
   const label = `${edge.from.name}.${edge.field.name}`;
-  const byFile = new Map<string, TextEdit[]>([[edge.from.path, weakTypeEdits(edge, declFacts, weak, useInsertAt)]]);
+  const byFile = new Map<string, TextEdit[]>([[edge.from.path, weakTypeEdits(edge, declFacts, weak, declSites)]]);
   const todos = new Map<string, Map<number, string>>();
   const addTodo = (p: string, site: FieldSite, why: string) => {
     const lines = todos.get(p) ?? new Map<number, string>();
@@ -145,7 +148,7 @@ export function downgradeFix(edge: Edge, index: SiteIndex): Fix | undefined {
     todos.set(p, lines);
   };
   for (const { path, facts, site } of index.sitesOf(edge)) {
-    const names: Names = { pointer: pointerNameIn(facts, rc) };
+    const names: Names = { pointer: pointerNameIn(facts, index.files.get(path), site.start, rc) };
     const outcome: Outcome =
       site.kind === 'shorthand'
         ? todo(`write \`${edge.field.name}: ${names.pointer}::downgrade(&${edge.field.name})\` and keep a strong owner elsewhere`)

@@ -44,6 +44,13 @@ export interface FieldSites {
   sites: FieldSite[];
   /** A line start where a new `use` item may be inserted (after the last top-level `use`, or after inner attributes). */
   useInsertAt: number;
+  /** Inline `mod { … }` bodies: imports of the file's top level are not in scope there. */
+  modules: { start: number; end: number }[];
+}
+
+/** True when `offset` lies inside an inline module (where the file's top-level `use` items do not apply). */
+export function inInlineModule(sites: FieldSites, offset: number): boolean {
+  return sites.modules.some((m) => m.start <= offset && offset < m.end);
 }
 
 const SITES_QUERY = '(field_expression) @access (field_initializer) @init (shorthand_field_initializer) @shorthand';
@@ -187,5 +194,6 @@ export function collectFieldSites(root: Node): FieldSites {
     else site = initSite(node, name as 'init' | 'shorthand', text);
     if (site) sites.push(site);
   }
-  return { sites, useInsertAt: useInsertOffset(root, text) };
+  const modules = query('(mod_item body: (declaration_list) @body)').captures(root).map(({ node }) => ({ start: node.startIndex, end: node.endIndex }));
+  return { sites, useInsertAt: useInsertOffset(root, text), modules };
 }
