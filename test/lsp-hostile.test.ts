@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CodeAction, DocumentDiagnosticReport, FullDocumentDiagnosticReport, Hover } from 'vscode-languageserver-protocol';
-import { LspClient, messageText } from './harness/lsp-client';
+import { LspClient, messageText, SEED_EXAMPLE } from './harness/lsp-client';
 
 const SOURCE = 'fn main() {\n    let FLAG_ME = 1;\n}\n';
 
@@ -94,22 +94,7 @@ test('pull diagnostics: no push for open documents, full then unchanged reports'
 test('the seed example: a std Mutex guard held across .await is flagged, drop(guard) before the await is not', async () => {
   const client = await LspClient.start({ settings: { workspaceScan: false, debounceMs: 10 } });
   try {
-    const text = [
-      'use std::sync::{Arc, Mutex};',
-      'struct State;',
-      'async fn process_async() {}',
-      'async fn handle_data(state: Arc<Mutex<State>>) {',
-      '    let guard = state.lock().unwrap();',
-      '    process_async().await;',
-      '    drop(guard);',
-      '}',
-      'async fn handle_ok(state: Arc<Mutex<State>>) {',
-      '    let guard = state.lock().unwrap();',
-      '    drop(guard);',
-      '    process_async().await;',
-      '}',
-      '',
-    ].join('\n');
+    const text = SEED_EXAMPLE + ['async fn handle_ok(state: Arc<Mutex<State>>) {', '    let guard = state.lock().unwrap();', '    drop(guard);', '    process_async().await;', '}', ''].join('\n');
     const uri = 'untitled:seed';
     await client.open(uri, text, 1);
     const published = await client.waitForDiagnostics(uri, () => true, 1);

@@ -13,19 +13,7 @@ import {
   type ProtocolConnection,
   type PublishDiagnosticsParams,
 } from 'vscode-languageserver-protocol/node';
-import { SERVER } from './harness/lsp-client';
-
-const SEED = [
-  'use std::sync::{Arc, Mutex};',
-  'struct State;',
-  'async fn process_async() {}',
-  'async fn handle_data(state: Arc<Mutex<State>>) {',
-  '    let guard = state.lock().unwrap();',
-  '    process_async().await;',
-  '    drop(guard);',
-  '}',
-  '',
-].join('\n');
+import { SEED_EXAMPLE, SERVER } from './harness/lsp-client';
 
 /** initialize → didOpen → a lock-across-await diagnostic → shutdown → exit. */
 async function session(conn: ProtocolConnection): Promise<PublishDiagnosticsParams> {
@@ -37,7 +25,7 @@ async function session(conn: ProtocolConnection): Promise<PublishDiagnosticsPara
   conn.listen();
   await conn.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {} });
   await conn.sendNotification('initialized', {});
-  await conn.sendNotification('textDocument/didOpen', { textDocument: { uri: 'untitled:t', languageId: 'rust', version: 1, text: SEED } });
+  await conn.sendNotification('textDocument/didOpen', { textDocument: { uri: 'untitled:t', languageId: 'rust', version: 1, text: SEED_EXAMPLE } });
   const result = await published;
   await conn.sendRequest('shutdown');
   await conn.sendNotification('exit');

@@ -21,6 +21,19 @@ import {
 
 export const SERVER = path.join(__dirname, '..', '..', 'dist', 'server.js');
 
+/** The seed article's bug: a std Mutex guard held across an await (line 4 flagged, the await on line 5). */
+export const SEED_EXAMPLE = [
+  'use std::sync::{Arc, Mutex};',
+  'struct State;',
+  'async fn process_async() {}',
+  'async fn handle_data(state: Arc<Mutex<State>>) {',
+  '    let guard = state.lock().unwrap();',
+  '    process_async().await;',
+  '    drop(guard);',
+  '}',
+  '',
+].join('\n');
+
 export interface ProgressEvent {
   token: string | number;
   value: { kind: 'begin' | 'report' | 'end'; title?: string; message?: string; percentage?: number; cancellable?: boolean };
