@@ -142,7 +142,8 @@ export class Engine {
     const findings: Finding[] = [];
     const stamp = `${this.stamp}:${file.crate.edition}:${[...file.crate.dependencies].join(',')}`;
     for (const { fn, impl } of functionItems(file.root)) {
-      const key = `${stamp}\u0000${implHeader(impl)}\u0000${fn.text}`;
+      const fnText = fn.text;
+      const key = `${stamp}\u0000${implHeader(impl)}\u0000${fnText}`;
       const hit = cache?.get(key);
       if (hit) {
         findings.push(...hit.findings.map((f) => shiftFinding(f, file.path, fn.startIndex)));
@@ -150,7 +151,7 @@ export class Engine {
       }
       const own: Finding[] = [];
       for (const rule of rules) {
-        if (!rule.checkFunction) continue;
+        if (!rule.checkFunction || (rule.mentions && !rule.mentions.some((word) => fnText.includes(word)))) continue;
         this.runRule(rule, file, own, (ctx) => rule.checkFunction!({ ...ctx, fn, impl }));
       }
       findings.push(...own);

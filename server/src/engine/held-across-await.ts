@@ -19,8 +19,18 @@ export interface FunctionAnalysis {
   held(kind: LockKind): HeldGuard[];
 }
 
+/** The last analysis, keyed by tree and function: the lock and RefCell rules ask for the same function in turn. */
+let last: { tree: unknown; fnId: number; analysis: FunctionAnalysis } | undefined;
+
 /** Analyses one function item once; rules ask it for the guards of the kind they care about. */
 export function analyseFunction(ctx: FunctionContext): FunctionAnalysis {
+  if (last && last.tree === ctx.file.tree && last.fnId === ctx.fn.id) return last.analysis;
+  const analysis = computeAnalysis(ctx);
+  last = { tree: ctx.file.tree, fnId: ctx.fn.id, analysis };
+  return analysis;
+}
+
+function computeAnalysis(ctx: FunctionContext): FunctionAnalysis {
   const env = new TypeEnv(ctx.file, ctx.workspace, ctx.fn, ctx.impl);
   const acquisitions = acquisitionsIn(ctx.fn, env, ctx.settings.extraBlockingGuards);
   const awaitsByBody = new Map<number, AwaitPoint[]>();

@@ -82,6 +82,11 @@ export interface Rule {
   docs: RuleDocs;
   /** clippy lint names whose `#[allow(clippy::…)]` also silences this rule. */
   clippyLints?: string[];
+  /**
+   * Words a function's text must contain for checkFunction to run on it (any one of them): a string
+   * search is far cheaper than walking the tree, and most functions mention no lock, spawn or leak.
+   */
+  mentions?: string[];
   checkFunction?(ctx: FunctionContext): void;
   checkFile?(ctx: RuleContext): void;
   /**

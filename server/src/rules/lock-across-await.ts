@@ -25,6 +25,8 @@ export const lockAcrossAwait: Rule = {
     differences:
       'clippy\'s `await_holding_lock` needs a full build and runs on save only. Blindspot works on unsaved buffers in milliseconds. clippy has historically flagged guards released with `drop(guard)` before the await (rust-clippy issue #6446, open since 2020); Blindspot follows the drop and stays silent. When a receiver\'s type cannot be resolved from syntax, Blindspot judges by call shape (`.lock()` not followed by `.await` is a blocking lock) and says so in the hover; clippy knows every type and so also sees guards returned from helper functions, which Blindspot does not follow.',
   },
+  // Without an await there is nothing to hold a guard across.
+  mentions: ['.await', 'select!', 'join!'],
   checkFunction(ctx) {
     const analysis = analyseFunction(ctx);
     for (const held of analysis.held('blocking')) {

@@ -16,6 +16,8 @@ export const refcellAcrossAwait: Rule = {
     useInstead: 'Keep borrows short: read or update the value before or after the await, not across it.\n\nasync fn bump(counter: Rc<RefCell<u64>>) {\n    tick().await;\n    *counter.borrow_mut() += 1;\n}',
     differences: 'clippy\'s `await_holding_refcell_ref` needs a build and has the same `drop(ref)` false positive as its lock lint; Blindspot follows the drop. Blindspot only flags cells whose type it resolves to `RefCell` (no call-shape guess: `.borrow()` is also the `Borrow` trait).',
   },
+  // Without an await there is nothing to hold a guard across.
+  mentions: ['.await', 'select!', 'join!'],
   checkFunction(ctx) {
     const analysis = analyseFunction(ctx);
     for (const held of analysis.held('refcell')) {

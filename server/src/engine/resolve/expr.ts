@@ -30,13 +30,17 @@ const CLONE_LIKE = new Set(['clone', 'to_owned', 'as_ref', 'borrow', 'deref', 'a
 const UNWRAPPERS = new Set(['unwrap', 'expect', 'unwrap_or_default', 'unwrap_unchecked']);
 
 export class TypeEnv {
-  readonly locals: Locals;
+  private localsCache?: Locals;
   private readonly selfType?: TypeRef;
 
   constructor(readonly file: SourceFile, readonly workspace: Workspace, readonly fn: Node, impl: Node | null) {
-    this.locals = new Locals(fn);
     const selfNode = implSelfType(impl);
     this.selfType = selfNode ? typeFromNode(selfNode, file.facts.uses) : undefined;
+  }
+
+  /** Bindings of the function, collected on first use (most functions never need them). */
+  get locals(): Locals {
+    return (this.localsCache ??= new Locals(this.fn));
   }
 
   /** Expands a type alias (`type Shared = Arc<Mutex<State>>`) and resolves a local struct name. */
