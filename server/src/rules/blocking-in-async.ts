@@ -1,6 +1,6 @@
 // blocking-in-async: a call that blocks the OS thread (sleep, std::fs, std::net, std mpsc recv, Condvar::wait,
 // block_on, tokio's blocking_* methods) written inside an async fn, async block or async closure.
-import type { Node } from '../engine/parser';
+import { query, type Node } from '../engine/parser';
 import type { FunctionContext, Fix, Report, Rule } from '../engine/rule';
 import type { SourceFile } from '../engine/source';
 import type { Workspace } from '../engine/workspace';
@@ -210,21 +210,6 @@ function isInlineClosure(closure: Node): boolean {
   return !!m && INLINE_CLOSURE_METHODS.has(m.name);
 }
 
-/** Context of a body boundary node given its parent's context. */
-function contextOf(node: Node, outer: Context): Context | undefined {
-  switch (node.type) {
-    case 'function_item':
-      return isAsync(node) ? 'async' : 'sync';
-    case 'async_block':
-      return 'async';
-    case 'closure_expression':
-      if (isAsync(node)) return 'async';
-      return outer !== 'sync' && isInlineClosure(node) ? 'inline' : 'sync';
-    default:
-      return undefined;
-  }
-}
-
 interface Candidate {
   call: Node;
   range: { start: number; end: number };
@@ -267,22 +252,40 @@ function classifyMethodCall(call: Node, types: LocalTypes, context: Context): Ca
   return { call, range, message: `${lastSegment(base.path)}::${m.name} blocks the executor thread inside async code`, context, receiver: m.receiver, kind: 'other' };
 }
 
-/** Walks the function with each node's context; nested fns and closures get their own. Iterative. */
-function findCandidates(fn: Node, uses: UseMap, types: LocalTypes): Candidate[] {
+/** Where a call runs: climbs to the innermost body; a closure its caller runs right away defers to its parent. */
+function contextAt(call: Node): Context {
+  let inline = false;
+  for (const a of ancestors(call)) {
+    if (a.type === 'closure_expression' && !isAsync(a)) {
+      if (!isInlineClosure(a)) return 'sync';
+      inline = true;
+      continue;
+    }
+    if (a.type === 'function_item' || a.type === 'async_block' || a.type === 'closure_expression') {
+      if (!isAsync(a)) return 'sync';
+      return inline ? 'inline' : 'async';
+    }
+  }
+  return 'sync';
+}
+
+/** Method names worth a closer look: everything the tables can flag. */
+const INTERESTING_METHODS = new Set([...BLOCKING_METHOD_NAMES.keys(), ...Object.values(BLOCKING_METHODS).flat()]);
+
+/** Calls of the function that could block, each with its context; types are read only when a method needs them. */
+function findCandidates(fn: Node, uses: UseMap, types: () => LocalTypes): Candidate[] {
   const found: Candidate[] = [];
-  const stack: { node: Node; context: Context }[] = [{ node: fn, context: isAsync(fn) ? 'async' : 'sync' }];
-  while (stack.length) {
-    const { node, context: outer } = stack.pop()!;
-    const context = node === fn ? outer : contextOf(node, outer) ?? outer;
-    if (context !== 'sync' && node.type === 'call_expression') {
-      const path = callPath(node, uses);
-      const c = path ? classifyPathCall(node, path, context) : classifyMethodCall(node, types, context);
-      if (c) found.push(c);
-    }
-    for (let i = node.namedChildCount - 1; i >= 0; i--) {
-      const child = node.namedChild(i);
-      if (child) stack.push({ node: child, context });
-    }
+  for (const capture of query('(call_expression) @call').captures(fn)) {
+    const call = capture.node;
+    const callee = calleeOf(call);
+    if (!callee) continue;
+    const path = callPath(call, uses);
+    const isMethod = callee.type === 'field_expression';
+    if (isMethod ? !INTERESTING_METHODS.has(callee.childForFieldName('field')?.text ?? '') : !path) continue;
+    const context = contextAt(call);
+    if (context === 'sync') continue;
+    const c = path ? classifyPathCall(call, path, context) : isMethod ? classifyMethodCall(call, types(), context) : undefined;
+    if (c) found.push(c);
   }
   // `File::open(p)?.read_to_string(&mut s)`: one finding for the chain, on the call that starts blocking.
   return found.filter((c) => !found.some((d) => d !== c && c.receiver && c.receiver.startIndex <= d.call.startIndex && d.call.endIndex <= c.receiver.endIndex));
@@ -387,11 +390,18 @@ export const blockingInAsync: Rule = {
       'clippy has no general lint for blocking calls in async code (`clippy::disallowed_methods` can be configured by hand). Blindspot only flags calls it can resolve: a `recv()` is flagged only when the receiver is known to be a `std::sync::mpsc::Receiver`, and an awaited call is never flagged. Sync helpers called from async fns are not followed.',
   },
   checkFunction(ctx) {
-    if (isTestCode(ctx.fn, ctx.file.path, ctx.file.crate.root)) return;
+    // No `async` anywhere in the function: nothing in it runs on an executor.
+    if (!/\basync\b/.test(ctx.fn.text) || isTestCode(ctx.fn, ctx.file.path, ctx.file.crate.root)) return;
     const uses = scopedUses(ctx.fn, ctx.file.facts.uses);
-    const types = new LocalTypes(uses, selfFieldLookup(ctx.fn, ctx.file, ctx.workspace));
-    collectBindings(ctx.fn, types, uses);
-    const candidates = findCandidates(ctx.fn, uses, types);
+    let types: LocalTypes | undefined;
+    const lazyTypes = () => {
+      if (!types) {
+        types = new LocalTypes(uses, selfFieldLookup(ctx.fn, ctx.file, ctx.workspace));
+        collectBindings(ctx.fn, types, uses);
+      }
+      return types;
+    };
+    const candidates = findCandidates(ctx.fn, uses, lazyTypes);
     if (candidates.length === 0) return;
     const tokio = crateUsesTokio(ctx.file, uses, ctx.fn);
     for (const c of candidates) ctx.report(report(ctx, c, tokio));

@@ -3,7 +3,7 @@
 import type { Node } from '../engine/parser';
 import type { Rule, RuleContext } from '../engine/rule';
 import { functionItems, isBodyBoundary, walk } from '../engine/syntax';
-import { callArgs, callPath, calleeOf, scopedUses } from '../engine/resolve/calls';
+import { callArgs, callPath, calleeOf, importedNamesOf, scopedUses } from '../engine/resolve/calls';
 import type { UseMap } from '../engine/resolve/paths';
 import { isTestCode } from '../engine/test-code';
 
@@ -118,6 +118,7 @@ function loopCanEnd(loop: Node, uses: UseMap): boolean {
 function spawnerWrappers(root: Node, fileUses: UseMap): Set<string> {
   const wrappers = new Set<string>();
   for (const { fn, impl } of functionItems(root)) {
+    if (!fn.text.includes('spawn')) continue;
     const name = fn.childForFieldName('name')?.text;
     const ret = fn.childForFieldName('return_type');
     const param = fn.childForFieldName('parameters')?.namedChildren.find((p) => p?.type === 'parameter')?.childForFieldName('pattern');
@@ -173,10 +174,14 @@ export const detachedTask: Rule = {
       'clippy has no counterpart. `JoinSet::spawn` is not flagged (the set owns and aborts its tasks), nor is spawning per connection in an accept loop: only the spawned body is judged, and only when it loops forever.',
   },
   checkFile(ctx) {
+    // Text pre-filter: spawners are all called `spawn*`, apart from aliases and same-file wrappers.
+    const names = ['spawn', ...importedNamesOf(SPAWNERS, ctx.file.facts.uses)];
+    if (!names.some((n) => ctx.file.text.includes(n))) return;
     const fns = functionsByName(ctx.file.root);
     const wrappers = spawnerWrappers(ctx.file.root, ctx.file.facts.uses);
+    const mentionsSpawner = (text: string) => names.some((n) => text.includes(n)) || [...wrappers].some((w) => text.includes(w));
     for (const { fn } of functionItems(ctx.file.root)) {
-      if (isTestCode(fn, ctx.file.path, ctx.file.crate.root)) continue;
+      if (!mentionsSpawner(fn.text) || isTestCode(fn, ctx.file.path, ctx.file.crate.root)) continue;
       const uses = scopedUses(fn, ctx.file.facts.uses);
       for (const call of fn.descendantsOfType('call_expression')) if (call) checkSpawn(ctx, call, uses, fns, wrappers);
     }

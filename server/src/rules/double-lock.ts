@@ -36,6 +36,14 @@ function sameLock(first: Acquisition, second: Acquisition): boolean {
 }
 
 /** A key naming a field of whichever instance (`Type.field`), not one declaration (`static X`, `let x@12`). */
+/** Mutex and RwLock acquisition methods, as text: a function with fewer than two has no nested acquisitions. */
+const ACQUIRE_TEXT = /\.\s*(?:lock|read|write|try_lock|try_read|try_write|upgradable_read|try_upgradable_read|lock_arc|read_arc|write_arc|read_recursive|try_\w+_for|try_lock_until)\s*\(/g;
+
+export function mayNestLocks(text: string): boolean {
+  const matches = text.match(ACQUIRE_TEXT);
+  return !!matches && matches.length >= 2;
+}
+
 export function isInstanceField(key: string): boolean {
   return !/^(static|let|param) /.test(key) && key.includes('.');
 }
@@ -139,6 +147,7 @@ export const doubleLock: Rule = {
       'clippy has no counterpart (the `significant_drop_in_scrutinee` lint in the nursery warns about scrutinee temporaries in general, not about the deadlock). Reentrant mutexes, `try_lock`/`try_write` second attempts and two read guards of one RwLock are not flagged.',
   },
   checkFunction(ctx) {
+    if (!mayNestLocks(ctx.fn.text)) return;
     const env = new TypeEnv(ctx.file, ctx.workspace, ctx.fn, ctx.impl);
     const acqs = acquisitionsIn(ctx.fn, env, ctx.settings.extraBlockingGuards).map(withAwaitedGuard);
     if (acqs.length < 2) return;

@@ -2,8 +2,9 @@
 // queue grows until memory runs out, and nothing pushes back on the senders.
 import type { Node } from '../engine/parser';
 import type { Fix, Rule } from '../engine/rule';
-import { callPath, calleeOf, scopedUses } from '../engine/resolve/calls';
+import { callPath, calleeOf, importedNamesOf, scopedUses } from '../engine/resolve/calls';
 import { isTestCode } from '../engine/test-code';
+import type { UseMap } from '../engine/resolve/paths';
 
 interface Bounded {
   /** Canonical path of the bounded constructor. */
@@ -58,6 +59,12 @@ function boundedFix(call: Node, callee: Node, bounded: Bounded, path: string): F
   };
 }
 
+/** Cheap text test before any tree walk: the constructors' names, or a file-level alias of one, must appear. */
+function mayCallConstructor(text: string, fileUses: UseMap): boolean {
+  if (/\b(channel|unbounded_channel|unbounded)\b/.test(text)) return true;
+  return importedNamesOf(Object.keys(BOUNDED), fileUses).some((name) => new RegExp(`\\b${name}\\b`).test(text));
+}
+
 export const unboundedChannel: Rule = {
   id: 'unbounded-channel',
   severity: 'hint',
@@ -73,7 +80,7 @@ export const unboundedChannel: Rule = {
       'clippy has no counterpart. A hint, not a warning: an unbounded channel is fine when the producer is naturally limited (one message per user command, a fixed set of jobs). `sync_channel`, `bounded` and `oneshot`/`watch`/`broadcast` channels are never flagged.',
   },
   checkFunction(ctx) {
-    if (isTestCode(ctx.fn, ctx.file.path, ctx.file.crate.root)) return;
+    if (!mayCallConstructor(ctx.fn.text, ctx.file.facts.uses) || isTestCode(ctx.fn, ctx.file.path, ctx.file.crate.root)) return;
     const uses = scopedUses(ctx.fn, ctx.file.facts.uses);
     for (const call of ctx.fn.descendantsOfType('call_expression')) {
       const path = call && callPath(call, uses);

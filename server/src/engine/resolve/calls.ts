@@ -1,15 +1,12 @@
 // Reading calls from syntax: which path a call names (through the imports in scope), and method calls' parts.
 import type { Node } from '../parser';
-import { walk } from '../syntax';
 import { addUseDeclaration, canonicalPath, type UseMap } from './paths';
 
 /** The file's imports plus the `use` items written inside `fn` (function-local imports are common in async code). */
 export function scopedUses(fn: Node, fileUses: UseMap): UseMap {
-  const local: Node[] = [];
-  walk(fn, (n) => {
-    if (n.type === 'use_declaration') local.push(n);
-    return n.type !== 'use_declaration';
-  });
+  // A text check first: descending into the tree is the expensive part, and most functions import nothing.
+  if (!/\buse\b/.test(fn.text)) return fileUses;
+  const local = fn.descendantsOfType('use_declaration').filter((n): n is Node => !!n);
   if (local.length === 0) return fileUses;
   const uses: UseMap = { names: new Map(fileUses.names), globs: [...fileUses.globs] };
   for (const decl of local) addUseDeclaration(decl, uses);
@@ -21,6 +18,12 @@ export function calleeOf(call: Node): Node | null {
   let f = call.childForFieldName('function');
   if (f?.type === 'generic_function') f = f.childForFieldName('function');
   return f;
+}
+
+/** Local names (`use tokio::spawn as go;` -> `go`) that import one of `paths`: a text pre-filter must look for them too. */
+export function importedNamesOf(paths: Iterable<string>, uses: UseMap): string[] {
+  const wanted = new Set(paths);
+  return [...uses.names].filter(([, full]) => wanted.has(full)).map(([local]) => local);
 }
 
 /** Canonical path of a path call (`sleep(d)` with `use std::thread::sleep` -> `std::thread::sleep`); undefined for method calls. */
