@@ -19,14 +19,19 @@ export interface FunctionAnalysis {
   held(kind: LockKind): HeldGuard[];
 }
 
-/** The last analysis, keyed by tree and function: the lock and RefCell rules ask for the same function in turn. */
-let last: { tree: unknown; fnId: number; analysis: FunctionAnalysis } | undefined;
+/**
+ * The last analysis, keyed by tree and function: the lock and RefCell rules ask for the same function in
+ * turn. An open document keeps its tree while other files' facts or the settings change, so those are
+ * part of the key too.
+ */
+let last: { tree: unknown; fnId: number; facts: number; settings: unknown; analysis: FunctionAnalysis } | undefined;
 
 /** Analyses one function item once; rules ask it for the guards of the kind they care about. */
 export function analyseFunction(ctx: FunctionContext): FunctionAnalysis {
-  if (last && last.tree === ctx.file.tree && last.fnId === ctx.fn.id) return last.analysis;
+  const key = { tree: ctx.file.tree, fnId: ctx.fn.id, facts: ctx.workspace.version, settings: ctx.settings };
+  if (last && last.tree === key.tree && last.fnId === key.fnId && last.facts === key.facts && last.settings === key.settings) return last.analysis;
   const analysis = computeAnalysis(ctx);
-  last = { tree: ctx.file.tree, fnId: ctx.fn.id, analysis };
+  last = { ...key, analysis };
   return analysis;
 }
 
