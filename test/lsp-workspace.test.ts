@@ -80,6 +80,28 @@ test('file events: created and changed files re-checked, deleted ones cleared; o
     await client.close(uri);
     await client.waitFor('back to disk', () => client.latest(uri)?.version === undefined && client.latest(uri)?.diagnostics.length === 0);
 
+    // Build output and ignored folders stay out, even when the watcher reports them.
+    const generated = write(root, 'target/debug/build/gen/out.rs', FLAGGED);
+    const ignoredFile = write(root, 'generated/new.rs', FLAGGED);
+    const sub = write(root, 'src/sub/inner.rs', FLAGGED);
+    await client.notify('workspace/didChangeWatchedFiles', { changes: [generated, ignoredFile, sub].map((f) => ({ uri: fileUri(f), type: 1 })) });
+    await client.waitFor('sub/inner.rs published', () => flaggedIn(client, sub) === 1);
+    assert.equal(client.latest(fileUri(generated)), undefined, 'target/ is not checked');
+    assert.equal(client.latest(fileUri(ignoredFile)), undefined, 'gitignored files are not checked');
+    // A folder deleted at once: one event for the folder clears what was inside.
+    fs.rmSync(path.dirname(sub), { recursive: true });
+    await client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: fileUri(path.dirname(sub)), type: 3 }] });
+    await client.waitFor('sub/inner.rs cleared', () => client.latest(fileUri(sub))?.diagnostics.length === 0);
+
+    // A file outside the workspace: its diagnostics go when it is closed.
+    const outside = tempDir();
+    const stray = write(outside, 'stray.rs', FLAGGED);
+    await client.open(fileUri(stray), FLAGGED, 1);
+    await client.waitForDiagnostics(fileUri(stray), (p) => p.diagnostics.length === 1, 1);
+    await client.close(fileUri(stray));
+    await client.waitFor('stray.rs cleared', () => client.latest(fileUri(stray))?.diagnostics.length === 0);
+    fs.rmSync(outside, { recursive: true, force: true });
+
     const outcome = await client.request<{ files: number; checked: number; cancelled: boolean }>('workspace/executeCommand', { command: 'blindspot.rescanWorkspace', arguments: [] });
     assert.deepEqual(outcome, { files: 3, checked: 2, cancelled: false }, 'main.rs, clean.rs and the dangling link are listed; two can be read');
   } finally {

@@ -1,6 +1,7 @@
 // LSP wiring: capabilities, handler registration and the glue between documents, the workspace scan
 // and the publisher. Every handler is guarded: after shutdown it answers InvalidRequest, and an
 // exception inside it is logged and answered with an error, never allowed to kill the process.
+import * as path from 'path';
 import {
   DidChangeConfigurationNotification,
   DidChangeWatchedFilesNotification,
@@ -27,7 +28,7 @@ import { hoverAt } from './hover';
 import { Publisher } from './publisher';
 import { defaultServerSettings, parseSettings, type ServerSettings } from './settings';
 import { isDiskPath, pathToUri, uriToPath } from './uri';
-import { WorkspaceScanner, type ScanOutcome, type ScanProgress } from './workspace';
+import { scannedFolderOf, WorkspaceScanner, type ScanOutcome, type ScanProgress } from './workspace';
 
 const SERVER_VERSION = '0.1.0';
 /** The same rule error is logged once per rule and file, not on every keystroke. */
@@ -81,7 +82,7 @@ export class BlindspotServer {
     c.onShutdown(() => this.shutdown());
     c.onDidOpenTextDocument(this.notification((p) => (isCargoUri(p.textDocument.uri) ? this.cargo.open(p) : this.didOpen(this.docs.open(p)))));
     c.onDidChangeTextDocument(this.notification((p) => (isCargoUri(p.textDocument.uri) ? this.cargo.change(p) : this.docs.change(p))));
-    c.onDidCloseTextDocument(this.notification((p) => (isCargoUri(p.textDocument.uri) ? this.cargo.close(p.textDocument.uri) : this.didClose(p.textDocument.uri))));
+    c.onDidCloseTextDocument(this.notification((p) => (isCargoUri(p.textDocument.uri) ? this.cargo.close(p.textDocument.uri) : void this.didClose(p.textDocument.uri))));
     c.onDidChangeConfiguration(this.notification((p) => void this.settingsChanged(p.settings)));
     c.onDidChangeWatchedFiles(this.notification((p) => void this.filesChanged(p.changes)));
     c.onCodeAction(this.request((p) => {
@@ -179,12 +180,12 @@ export class BlindspotServer {
     if (doc && this.publisher.pullMode) this.publisher.clear(doc.uri);
   }
 
-  private didClose(uri: string): void {
+  private async didClose(uri: string): Promise<void> {
     const doc = this.docs.close(uri);
     if (!doc) return;
-    // No tree is kept for a closed file: its facts and findings go back to what the disk says.
-    if (isDiskPath(doc.path) && this.settings.workspaceScan) {
-      void this.scanner.check(doc.path);
+    // No tree is kept for a closed file: a scanned file goes back to what the disk says, others vanish.
+    if (this.settings.workspaceScan && isDiskPath(doc.path) && (await scannedFolderOf(this.folders, doc.path))) {
+      await this.scanner.check(doc.path);
     } else {
       this.engine.workspace.removeFile(doc.path);
       this.publisher.clear(uri);
@@ -306,6 +307,14 @@ export class BlindspotServer {
     for (const uri of this.publisher.urisWithFindings()) if (!open.has(uri)) this.publisher.clear(uri);
   }
 
+  /** A deleted file, or a deleted folder (one event for everything in it). */
+  private forgetPathsUnder(deleted: string): void {
+    for (const known of this.engine.workspace.paths()) {
+      if (known === deleted || known.startsWith(deleted + path.sep)) this.forgetFile(known);
+    }
+    this.publisher.clear(pathToUri(deleted));
+  }
+
   private forgetFile(filePath: string): void {
     this.engine.workspace.removeFile(filePath);
     this.publisher.clear(pathToUri(filePath));
@@ -323,9 +332,9 @@ export class BlindspotServer {
         manifests = true;
         this.cargo.fileChanged(filePath);
       }
-      if (!filePath.endsWith('.rs') || !isDiskPath(filePath) || this.docs.isOpenPath(filePath)) continue;
-      if (change.type === FileChangeType.Deleted) this.forgetFile(filePath);
-      else if (this.settings.workspaceScan) await this.scanner.check(filePath);
+      if (!isDiskPath(filePath) || this.docs.isOpenPath(filePath)) continue;
+      if (change.type === FileChangeType.Deleted) this.forgetPathsUnder(filePath);
+      else if (filePath.endsWith('.rs') && this.settings.workspaceScan && (await scannedFolderOf(this.folders, filePath))) await this.scanner.check(filePath);
     }
     if (manifests) this.docs.refreshCrates();
     if (!manifests && this.engine.workspace.version === factsBefore) return;

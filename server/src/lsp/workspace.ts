@@ -59,6 +59,31 @@ export async function listRustFiles(root: string, isCancelled: () => boolean = (
   return files.sort().slice(0, limit);
 }
 
+/**
+ * The workspace folder whose scan would list `file` (inside it, not under target/ or .git, not
+ * gitignored), or undefined. File-watch events and closed documents go through this, so a build
+ * writing .rs files into target/ never shows up in the Problems panel.
+ */
+export async function scannedFolderOf(folders: string[], file: string): Promise<string | undefined> {
+  for (const folder of folders) {
+    const rel = path.relative(folder, file);
+    if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) continue;
+    const dirs = rel.split(path.sep).slice(0, -1);
+    if (dirs.some((d) => ALWAYS_SKIPPED.has(d))) return undefined;
+    const layers: IgnoreLayer[] = [];
+    let dir = folder;
+    for (const part of [...dirs, undefined]) {
+      const own = await gitignoreLayer(dir);
+      if (own) layers.push(own);
+      if (part === undefined) break;
+      dir = path.join(dir, part);
+      if (ignored(layers, dir, true)) return undefined;
+    }
+    return ignored(layers, file, false) ? undefined : folder;
+  }
+  return undefined;
+}
+
 /** The text of a file, or undefined when it is gone, unreadable or over the size limit. */
 export async function readSource(filePath: string, maxBytes: number): Promise<{ text?: string; skipped?: string }> {
   try {
