@@ -19,27 +19,46 @@ const isPub = (node: Node) => node.namedChildren.find((c) => c?.type === 'visibi
  */
 function publicUnsafeApi(node: Node): { start: number; end: number } | undefined {
   const name = node.childForFieldName('name');
-  if (!name || !isPub(node)) return undefined;
+  if (!name) return undefined;
   if (node.type === 'trait_item') {
     const kw = node.children.find((c) => c?.type === 'unsafe');
-    return kw ? { start: kw.startIndex, end: name.endIndex } : undefined;
+    return kw && isPub(node) ? { start: kw.startIndex, end: name.endIndex } : undefined;
   }
-  if (node.type !== 'function_item') return undefined;
+  if (node.type !== 'function_item' && node.type !== 'function_signature_item') return undefined;
   const modifiers = node.namedChildren.find((c) => c?.type === 'function_modifiers');
   if (!modifiers || !/\bunsafe\b/.test(modifiers.text)) return undefined;
-  const impl = node.parent?.parent;
-  return impl?.type === 'impl_item' && impl.childForFieldName('trait') ? undefined : { start: modifiers.startIndex, end: name.endIndex };
+  const owner = node.parent?.parent;
+  // Methods of a `pub trait` are public through it; methods of a trait impl are documented on the trait.
+  const exported = owner?.type === 'trait_item' ? isPub(owner) : isPub(node) && !(owner?.type === 'impl_item' && owner.childForFieldName('trait'));
+  return exported && enclosingModulesArePub(node) ? { start: modifiers.startIndex, end: name.endIndex } : undefined;
+}
+
+/** Every inline `mod` around the item is `pub` (a `pub fn` in a private module is not exported). */
+function enclosingModulesArePub(node: Node): boolean {
+  for (let p = node.parent; p; p = p.parent) if (p.type === 'mod_item' && !isPub(p)) return false;
+  return true;
+}
+
+/**
+ * Whether a file is a crate root, where `pub` means exported: `lib.rs`, `main.rs`, `build.rs`, `src/bin/*`, or a file
+ * outside any `src/` folder (a single-file crate). A module file's `pub` items may be private to the crate: clippy
+ * knows, Blindspot cannot, so it stays silent there.
+ */
+export function isCrateRoot(filePath: string): boolean {
+  const p = filePath.replace(/\\/g, '/');
+  return /(^|\/)(lib|main|build)\.rs$/.test(p) || /\/src\/bin\//.test(p) || !/(^|\/)src\//.test(p);
 }
 
 /** A `# Safety` heading in the doc comments (line, block or `#[doc]` attributes) above the item. */
 function hasSafetySection(item: Node): boolean {
   for (let s = item.previousSibling; s; s = s.previousSibling) {
     if (s.type === 'attribute_item') {
-      if (/^#\[\s*doc\b[\s\S]*#\s*Safety/.test(s.text)) return true;
+      if (/^#\[\s*doc\s*=\s*"\s*#+\s*Safety\b/.test(s.text)) return true;
       continue;
     }
     if (s.type !== 'line_comment' && s.type !== 'block_comment') return false;
-    if (/^(\/\/\/|\/\*\*)[\s\S]*#\s*Safety\b/.test(s.text)) return true;
+    // A markdown heading: `/// # Safety`, or a ` * # Safety` line of a `/** … */` comment.
+    if (/^\/\/\/\s*#+\s*Safety\b/.test(s.text) || (s.text.startsWith('/**') && /(^\/\*\*|\n)[\s*]*#+\s*Safety\b/.test(s.text))) return true;
   }
   return false;
 }
@@ -107,18 +126,19 @@ export const unsafeWithoutSafetyComment: Rule = {
   docs: {
     summary: '`unsafe` block or `unsafe impl` without a `// SAFETY:` comment; `pub unsafe fn`/`trait` without a `# Safety` doc section.',
     whatItDoes:
-      'Flags every `unsafe { … }` block and `unsafe impl` that has no comment containing `SAFETY:` (any case) directly above it: above the block, or above the statement, `let` or item that contains it; blank lines and attributes may sit between the comment and the code, and a `/* SAFETY: … */` block comment on the same line before it also counts. Also flags a `pub unsafe fn` (not a trait impl\'s method) or `pub unsafe trait` whose doc comments have no `# Safety` section: the contract its callers or implementors must keep.',
+      'Flags every `unsafe { … }` block and `unsafe impl` that has no comment containing `SAFETY:` (any case) directly above it: above the block, or above the statement, `let` or item that contains it; blank lines and attributes may sit between the comment and the code, and a `/* SAFETY: … */` block comment on the same line before it also counts. Also flags, in a crate root file, an exported `pub unsafe fn` (free, inherent method, or method of a `pub trait`) or `pub unsafe trait` whose doc comments have no `# Safety` section: the contract its callers or implementors must keep.',
     whyBad:
       'An `unsafe` block is a promise that invariants the compiler cannot check hold here. Unwritten, the promise cannot be reviewed, and the next edit breaks it silently: undefined behaviour behind a safe API, the "transitive unsoundness" users of your crate inherit.',
     example: 'fn first(v: &[u8]) -> u8 {\n    unsafe { *v.get_unchecked(0) }\n}',
     useInstead: 'fn first(v: &[u8]) -> u8 {\n    assert!(!v.is_empty());\n    // SAFETY: the assert above guarantees index 0 is in bounds.\n    unsafe { *v.get_unchecked(0) }\n}',
     differences:
-      'Follows clippy::undocumented_unsafe_blocks (comment above the block or its statement, attributes and blank lines allowed in between, `SAFETY:` anywhere in the comment group, a comment trailing the previous statement counts); `#[allow(clippy::undocumented_unsafe_blocks)]` silences it. The `# Safety` part follows clippy::missing_safety_doc (exported items only; `#[allow(clippy::missing_safety_doc)]` also silences the rule). Deliberate differences (see `scripts/compare-clippy-leaks.ts`): a `/* SAFETY: … */` block comment on the same line just before `unsafe` is accepted (clippy 1.95 asks for the preceding line); Blindspot does not look inside macro invocations (it sees tokens, not expanded code). The fix only inserts `// SAFETY: ` for you to complete, so it is never applied unattended.',
+      'Follows clippy::undocumented_unsafe_blocks (comment above the block or its statement, attributes and blank lines allowed in between, `SAFETY:` anywhere in the comment group, a comment trailing the previous statement counts); `#[allow(clippy::undocumented_unsafe_blocks)]` silences it. The `# Safety` part follows clippy::missing_safety_doc (exported items only; `#[allow(clippy::missing_safety_doc)]` also silences the rule), but only in crate root files (`lib.rs`, `main.rs`, single-file crates): in a module file a `pub` item may be private to the crate, which only a build knows. Deliberate differences (see `scripts/compare-clippy-leaks.ts`): a `/* SAFETY: … */` block comment on the same line just before `unsafe` is accepted (clippy 1.95 asks for the preceding line); Blindspot does not look inside macro invocations (it sees tokens, not expanded code). The fix only inserts `// SAFETY: ` for you to complete, so it is never applied unattended.',
   },
   checkFile(ctx: RuleContext) {
     const { file } = ctx;
+    const root = isCrateRoot(file.path);
     walk(file.root, (node) => {
-      const api = publicUnsafeApi(node);
+      const api = root ? publicUnsafeApi(node) : undefined;
       if (api && !hasSafetySection(node)) {
         const what = node.type === 'trait_item' ? '`pub unsafe trait`' : '`pub unsafe fn`';
         ctx.report({
