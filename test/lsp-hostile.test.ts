@@ -128,3 +128,25 @@ test('files over the size limit, binary text and deep nesting: a clear skip mess
     assert.equal(await client.stop(), 0);
   }
 });
+
+test('a client without workspace/configuration: settings from initializationOptions and pushed didChangeConfiguration', async () => {
+  const client = await LspClient.start({
+    testRules: true,
+    capabilities: { workspace: { configuration: false, didChangeConfiguration: { dynamicRegistration: false } } },
+    initializationOptions: { blindspot: { workspaceScan: false, debounceMs: 10, rules: { 'test-flag': 'error' } } },
+  });
+  try {
+    const uri = 'untitled:pushed-settings';
+    await client.open(uri, SOURCE, 1);
+    const first = await client.waitForDiagnostics(uri, (p) => p.diagnostics.length === 1, 1);
+    assert.equal(first.diagnostics[0].severity, 1, 'severity from initializationOptions');
+    await client.notify('workspace/didChangeConfiguration', { settings: { blindspot: { workspaceScan: false, rules: { 'test-flag': 'off' } } } });
+    await client.waitForDiagnostics(uri, (p) => p.diagnostics.length === 0);
+    // A notification without our section changes nothing.
+    await client.notify('workspace/didChangeConfiguration', { settings: { other: 1 } });
+    const hover = await client.request('textDocument/hover', { textDocument: { uri }, position: { line: 1, character: 9 } });
+    assert.equal(hover, null, 'still off');
+  } finally {
+    assert.equal(await client.stop(), 0);
+  }
+});

@@ -48,6 +48,8 @@ export interface StartOptions {
   capabilities?: ClientCapabilities;
   /** Extra test rules (see TEST_RULES_SOURCE), loaded through BLINDSPOT_TEST_RULES. */
   testRules?: boolean;
+  /** Sent as initialize's initializationOptions. */
+  initializationOptions?: unknown;
   /** Called when the server asks to create a progress token, before the answer is sent. */
   onProgressCreate?: () => void | Promise<void>;
 }
@@ -171,7 +173,7 @@ export class LspClient {
     const capabilities = merge(defaultCapabilities, options.capabilities);
     const folders = options.root ? [{ uri: fileUri(options.root), name: path.basename(options.root) }] : null;
     const died = client.exited.then((code) => Promise.reject(new Error(`server exited (${code}) during initialize:\n${client.stderr}`)));
-    await Promise.race([died, conn.sendRequest('initialize', { processId: process.pid, rootUri: folders?.[0].uri ?? null, workspaceFolders: folders, capabilities })]);
+    await Promise.race([died, conn.sendRequest('initialize', { processId: process.pid, rootUri: folders?.[0].uri ?? null, workspaceFolders: folders, capabilities, initializationOptions: options.initializationOptions })]);
     died.catch(() => undefined);
     await conn.sendNotification('initialized', {});
     return client;
