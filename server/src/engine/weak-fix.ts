@@ -8,7 +8,7 @@ import type { Fix, TextEdit } from './rule';
 import type { Edge } from './typegraph';
 import type { Workspace } from './workspace';
 
-const CELL_NAMES = new Set(['RefCell', 'Cell', 'Mutex', 'RwLock', 'OnceCell']);
+const CELL_NAMES = new Set(['RefCell', 'Cell', 'Mutex', 'RwLock', 'OnceCell', 'OnceLock']);
 const GUARDS = new Set(['borrow', 'borrow_mut', 'lock', 'read', 'write', 'get_mut']);
 const UPGRADE = '.as_ref().and_then(|w| w.upgrade())';
 
@@ -56,10 +56,13 @@ function rewriteAccess(site: FieldSite, wrappers: string[], names: Names): Outco
     const first = chain[0];
     if (!first) return todo('adapt this use of the cell to a `Weak` inside');
     if ((first.name === 'replace' || first.name === 'set') && first.arg) {
-      if (site.resultUsed && chain.length === 1) return todo(`\`.${first.name}()\` now returns the old \`Weak\`, not an \`${names.pointer}\``);
+      // `replace` hands back the old value, now a `Weak`; `set` returns `()` (Cell) or `Result<(), T>` (OnceCell).
+      if (first.name === 'replace' && site.resultUsed && chain.length === 1) return todo(`\`.replace()\` now returns the old \`Weak\`, not an \`${names.pointer}\``);
       return rewriteStore(first.arg, wrappers.slice(1), names);
     }
     if (first.name === 'take' && !site.resultUsed && chain.length === 1) return ok();
+    // `OnceCell::get` gives `Option<&Weak<T>>` now: upgrading keeps an `Option` of something that derefs to `T`.
+    if (first.name === 'get' && rest.length === 0 && (outer === 'OnceCell' || outer === 'OnceLock')) return ok([{ start: first.end, end: first.end, newText: '.and_then(|w| w.upgrade())' }]);
     if (!GUARDS.has(first.name)) return todo(`\`.${first.name}()\` on the field now handles a \`Weak\``);
     const afterGuard = chain.slice(1).filter((l) => l.name !== 'unwrap' && l.name !== 'expect');
     if (site.value) return rewriteStore(site.value, wrappers.slice(1), names);

@@ -92,7 +92,8 @@ export function shapeOf(node: Node, depth = 0): ValueShape {
   const segs = callee.split('::');
   const name = segs[segs.length - 1];
   const type = segs.length > 1 ? segs[segs.length - 2] : '';
-  if (name === 'default' && argCount(node) === 0) return { kind: 'default', ...span };
+  // `Default::default()`, `OnceCell::new()`, `Weak::new()`: an empty value, valid for the Weak type as well.
+  if ((name === 'default' || name === 'new') && argCount(node) === 0) return { kind: 'default', ...span };
   if ((type === 'Rc' || type === 'Arc') && name === 'clone' && arg && argCount(node) === 1) return { kind: 'clone', borrowed: arg.text, ...span };
   if ((type === 'Rc' || type === 'Arc') && name.startsWith('new')) return { kind: 'rcnew', ...span };
   if (arg && argCount(node) === 1 && (callee === 'Some' || callee.endsWith('Option::Some'))) return { kind: 'wrap', ctor: 'Some', inner: shapeOf(arg, depth + 1), ...span };
