@@ -83,6 +83,15 @@ function ensureAptPackages() {
   log(`apt packages ready in ${(ms / 1000).toFixed(1)} s`);
 }
 
+/**
+ * The environment minus what an outer `npm run` exports (npm_config_user_agent and friends): the inner
+ * npm would take them as its own config, and code-server's postinstall reads the Node version from
+ * npm_config_user_agent (Node 20 there, so it refuses).
+ */
+function withoutNpmRunVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([key]) => !/^npm_/i.test(key)));
+}
+
 /** npm install into `dir` from a package.json we write there; `allowScripts` lets npm 11 run the install scripts. */
 function npmInstallInto(dir: string, dependencies: Record<string, string>, allowScripts: Record<string, boolean>, env: NodeJS.ProcessEnv): number {
   mkdirSync(dir, { recursive: true });
@@ -91,7 +100,14 @@ function npmInstallInto(dir: string, dependencies: Record<string, string>, allow
   const text = JSON.stringify(manifest, null, 2) + '\n';
   if (!existsSync(manifestPath) || readFileSync(manifestPath, 'utf8') !== text) writeFileSync(manifestPath, text);
   const args = ['install', '--no-audit', '--no-fund', '--foreground-scripts', '--loglevel=error'];
-  return run('npm', args, { cwd: dir, env: { ...process.env, ...env } });
+  const options = { cwd: dir, env: { ...withoutNpmRunVariables(process.env), ...env } };
+  try {
+    return run('npm', args, options);
+  } catch (error) {
+    // A second install resumes where the first stopped (e.g. a registry hiccup).
+    log(`${(error as Error).message}; retrying once`);
+    return run('npm', args, options);
+  }
 }
 
 function ensureNode24(paths: EditorTools): void {
@@ -116,7 +132,9 @@ function ensureCodeServerAndPlaywright(paths: EditorTools): void {
   const ms = npmInstallInto(
     join(paths.cache, 'tools'),
     { 'code-server': CODE_SERVER_SPEC, 'playwright-core': PLAYWRIGHT_SPEC },
-    { 'code-server': true, argon2: true, '@parcel/watcher': true, kerberos: true, 'node-pty': true },
+    // argon2 (password auth, unused with --auth none) ships prebuilt binaries; its install script only
+    // re-checks them and races npm's bin linking of cross-env, so it is skipped.
+    { 'code-server': true, argon2: false },
     env,
   );
   const output = execFileSync(paths.node24, [paths.codeServer, '--version'], { env: isolatedCodeServerEnv(paths.cache) }).toString();
