@@ -112,6 +112,24 @@ async function quickOpen(page: Page, fileName: string): Promise<number> {
   return Date.now();
 }
 
+/** Scrolls the open hover (mouse wheel over it) so the screenshot shows the rule's explanation, not only the message. */
+async function scrollHoverToExplanation(page: Page, sentence: string): Promise<void> {
+  const box = await page.locator('.monaco-hover').first().boundingBox();
+  if (!box) return;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 3 });
+  const explanationTop = () =>
+    page.evaluate((text) => {
+      const block = [...document.querySelectorAll<HTMLElement>('.monaco-hover p, .monaco-hover li')].find((e) => (e.textContent ?? '').includes(text));
+      return block ? block.getBoundingClientRect().top : null;
+    }, sentence);
+  for (let i = 0; i < 15; i++) {
+    const top = await explanationTop();
+    if (top === null || top < box.y + box.height / 2) break;
+    await page.mouse.wheel(0, 100);
+    await page.waitForTimeout(100);
+  }
+}
+
 async function squiggleCenter(page: Page): Promise<{ x: number; y: number }> {
   const box = await page.locator(SQUIGGLE).first().boundingBox();
   assert.ok(box, 'the squiggle has no box on screen');
@@ -154,6 +172,7 @@ test('VS Code (code-server): the packaged extension in Restricted Mode', { timeo
       const text = (await hover.textContent()) ?? '';
       assert.ok(text.includes(expected.finding.message.replace(/`/g, '')) || text.includes(expected.finding.message), `hover lacks the message: ${text.slice(0, 400)}`);
       assert.ok(text.includes(explanationSentence(RULE)), `hover lacks the explanation "${explanationSentence(RULE)}": ${text.slice(0, 600)}`);
+      await scrollHoverToExplanation(page, explanationSentence(RULE));
     });
 
     await step(t, s, 'quick-fix menu lists our fixes', async () => {
@@ -174,6 +193,17 @@ test('VS Code (code-server): the packaged extension in Restricted Mode', { timeo
       while ((await editorText(page)) !== expected.fixedText && Date.now() < deadline) await page.waitForTimeout(100);
       assert.equal(await editorText(page), expected.fixedText, 'the editor text after the preferred fix');
       await page.locator(SQUIGGLE).first().waitFor({ state: 'detached', timeout: STEP_TIMEOUT });
+    });
+
+    await step(t, s, 'undo brings the squiggle back, redo removes it', async () => {
+      await page.keyboard.press('Control+Z');
+      const undone = Date.now();
+      await page.locator(SQUIGGLE).first().waitFor({ state: 'attached', timeout: STEP_TIMEOUT });
+      console.log(`time from an edit (undo) to its squiggle, server warm: ${Date.now() - undone} ms`);
+      assert.deepEqual(await squiggledLines(page), [expected.guardLineText]);
+      await page.keyboard.press('Control+Shift+Z');
+      await page.locator(SQUIGGLE).first().waitFor({ state: 'detached', timeout: STEP_TIMEOUT });
+      assert.equal(await editorText(page), expected.fixedText);
     });
 
     await step(t, s, 'Problems panel lists the never-opened file', async () => {
