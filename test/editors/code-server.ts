@@ -94,22 +94,56 @@ async function waitUntilHealthy(url: string, child: ChildProcess, log: string, t
   throw new Error(`code-server did not answer on ${url} within ${timeoutMs} ms; log: ${log}`);
 }
 
-/** Stops the process group we started (code-server forks its VS Code server and extension hosts). */
+function exitedWithin(child: ChildProcess, ms: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+/** Stops the process group we started (code-server forks its VS Code server and extension hosts): TERM, then KILL. */
 async function stopGroup(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.pid === undefined) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  if (child.pid === undefined) return;
   const signal = (sig: NodeJS.Signals) => {
     try {
       process.kill(-child.pid!, sig);
     } catch {
-      // already gone
+      // the group is gone
     }
   };
   signal('SIGTERM');
-  const timer = setTimeout(() => signal('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-  signal('SIGKILL'); // extension hosts that outlived their parent
+  if (!(await exitedWithin(child, 5000))) console.error(`code-server (pid ${child.pid}) ignored SIGTERM; killing its process group`);
+  signal('SIGKILL'); // also extension hosts and language servers that outlived their parent
+  if (!(await exitedWithin(child, 5000))) {
+    console.error(`code-server (pid ${child.pid}) still running after SIGKILL; detaching from it`);
+    child.unref();
+  }
+}
+
+/**
+ * code-server runs in a process group of its own (so stop() can reach its extension hosts); if this test
+ * process is interrupted or exits without stop(), take that group down with it rather than orphan it.
+ */
+function killGroupWhenWeDie(child: ChildProcess): void {
+  const kill = () => {
+    try {
+      if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  process.once('exit', kill);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(sig, () => {
+      kill();
+      process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1));
+    });
+  }
+  child.once('exit', () => process.removeListener('exit', kill));
 }
 
 /** Installs the .vsix into a fresh extensions dir and serves `folder` on a free loopback port. */
@@ -133,6 +167,7 @@ export async function startCodeServer(tools: EditorTools, root: string, vsix: st
   ];
   const child = spawn(tools.node24, args, { env: isolatedCodeServerEnv(tools.cache), stdio: ['ignore', out, out], detached: true });
   fs.closeSync(out);
+  killGroupWhenWeDie(child);
   await waitUntilHealthy(url, child, log, 60_000);
   return { url, log, userDataDir: dirs.userDataDir, installOutput, stop: () => stopGroup(child) };
 }

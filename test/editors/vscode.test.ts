@@ -136,6 +136,16 @@ async function squiggleCenter(page: Page): Promise<{ x: number; y: number }> {
   return { x: box.x + Math.min(box.width / 2, 40), y: box.y + box.height / 2 };
 }
 
+/** Closes Chromium, but never lets a stuck close keep code-server running. */
+async function closeWithin(browser: BrowserContext, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)));
+  const outcome = await Promise.race([browser.close().catch((e: Error) => e), timedOut]);
+  clearTimeout(timer);
+  if (outcome === 'timeout') console.error(`Chromium did not close within ${ms} ms`);
+  else if (outcome instanceof Error) console.error(`closing Chromium failed: ${outcome.message}`);
+}
+
 test('VS Code (code-server): the packaged extension in Restricted Mode', { timeout: 10 * 60_000 }, async (t) => {
   const tools = ensureEditorTools();
   const vsix = findVsix();
@@ -218,7 +228,7 @@ test('VS Code (code-server): the packaged extension in Restricted Mode', { timeo
       await restrictedModeShown(page);
     });
   } finally {
-    await browser.close().catch(() => undefined);
+    await closeWithin(browser, 15_000);
     await server.stop();
     fs.rmSync(ws.root, { recursive: true, force: true });
     console.log(`screenshots:\n${s.shots.map((p) => `  ${p}`).join('\n')}`);

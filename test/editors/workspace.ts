@@ -12,7 +12,8 @@ import type { Finding, Fix } from '../../server/src/engine/rule';
 import { rules } from '../../server/src/rules';
 
 export const REPO = path.resolve(__dirname, '..', '..');
-export const OUTPUT = path.join(REPO, 'test-output', 'editors');
+/** Screenshots, logs and results; $BLINDSPOT_EDITORS_OUTPUT moves them (e.g. for two runs side by side). */
+export const OUTPUT = process.env.BLINDSPOT_EDITORS_OUTPUT ? path.resolve(process.env.BLINDSPOT_EDITORS_OUTPUT) : path.join(REPO, 'test-output', 'editors');
 export const RULE = 'lock-across-await';
 
 const MANIFEST = `[package]
