@@ -2,7 +2,6 @@
 // or the rule's clippy lint in `#[allow(clippy::…)]` / `#![allow(clippy::…)]`.
 import type { Node } from './parser';
 import type { SourceFile } from './source';
-import { ancestors } from './syntax';
 
 const ALLOW_COMMENT = /\/\/\s*blindspot:\s*allow\(([^)]*)\)/;
 
@@ -24,23 +23,47 @@ function attributeAllows(text: string, lints: string[]): boolean {
   return lints.some((l) => listed.includes(`clippy::${l}`));
 }
 
-/** Attributes and comments right before an item (its outer attributes sit as previous siblings). */
-function itemPreamble(item: Node): Node[] {
-  const out: Node[] = [];
-  for (let s = item.previousNamedSibling; s && (s.type === 'attribute_item' || s.type === 'line_comment' || s.type === 'block_comment'); s = s.previousNamedSibling) out.push(s);
-  return out;
-}
 
 const ITEMS = new Set(['function_item', 'impl_item', 'mod_item', 'trait_item', 'struct_item', 'enum_item', 'let_declaration', 'expression_statement', 'field_declaration', 'static_item', 'const_item', 'type_item', 'source_file']);
+
+const PREAMBLE = new Set(['attribute_item', 'line_comment', 'block_comment']);
+
+/**
+ * The nodes from the one at `offset` up to the root, innermost first, each with its preamble (the attributes and
+ * comments right before it). Descends with a cursor: `node.parent` and `previousNamedSibling` cost O(depth) per
+ * step in tree-sitter, quadratic on 10,000-deep nesting.
+ */
+function pathTo(root: Node, offset: number): { node: Node; preamble: Node[] }[] {
+  const path: { node: Node; preamble: Node[] }[] = [{ node: root, preamble: [] }];
+  const cursor = root.walk();
+  try {
+    // Into the child that contains `offset`, level by level (gotoFirstChildForIndex takes bytes, not our offsets).
+    descend: while (cursor.gotoFirstChild()) {
+      let preamble: Node[] = [];
+      do {
+        if (cursor.startIndex <= offset && offset < cursor.endIndex) {
+          path.push({ node: cursor.currentNode, preamble });
+          continue descend;
+        }
+        if (cursor.nodeIsNamed) {
+          if (PREAMBLE.has(cursor.nodeType)) preamble.push(cursor.currentNode);
+          else preamble = [];
+        }
+      } while (cursor.startIndex <= offset && cursor.gotoNextSibling());
+      break;
+    }
+  } finally {
+    cursor.delete();
+  }
+  return path.reverse();
+}
 
 export function isSuppressed(file: SourceFile, ruleId: string, clippyLints: string[], offset: number): boolean {
   const { lines } = file;
   const line = lines.positionAt(offset).line;
   if (commentAllows(lines.lineText(line), [ruleId])) return true;
   if (line > 0 && /^\s*\/\//.test(lines.lineText(line - 1)) && commentAllows(lines.lineText(line - 1), [ruleId])) return true;
-  const at = file.root.descendantForIndex(offset, offset);
-  if (!at) return false;
-  for (const node of [at, ...ancestors(at)]) {
+  for (const { node, preamble } of pathTo(file.root, offset)) {
     if (!ITEMS.has(node.type)) continue;
     if (node.type === 'source_file') {
       for (const child of node.namedChildren) {
@@ -48,7 +71,7 @@ export function isSuppressed(file: SourceFile, ruleId: string, clippyLints: stri
       }
       continue;
     }
-    for (const pre of itemPreamble(node)) {
+    for (const pre of preamble) {
       if (pre.type === 'attribute_item' ? attributeAllows(pre.text, clippyLints) : commentAllows(pre.text, [ruleId])) return true;
     }
     const body = node.childForFieldName('body');

@@ -202,13 +202,6 @@ function collectBindings(fn: Node, types: LocalTypes, uses: UseMap): void {
   }
 }
 
-/** The closure is an argument of a method that calls it right away (`iter.map(|x| ..)`). */
-function isInlineClosure(closure: Node): boolean {
-  const args = closure.parent;
-  if (args?.type !== 'arguments') return false;
-  const m = args.parent && methodCall(args.parent);
-  return !!m && INLINE_CLOSURE_METHODS.has(m.name);
-}
 
 interface Candidate {
   call: Node;
@@ -252,21 +245,55 @@ function classifyMethodCall(call: Node, types: LocalTypes, context: Context): Ca
   return { call, range, message: `${lastSegment(base.path)}::${m.name} blocks the executor thread inside async code`, context, receiver: m.receiver, kind: 'other' };
 }
 
-/** Where a call runs: climbs to the innermost body; a closure its caller runs right away defers to its parent. */
-function contextAt(call: Node): Context {
-  let inline = false;
-  for (const a of ancestors(call)) {
-    if (a.type === 'closure_expression' && !isAsync(a)) {
-      if (!isInlineClosure(a)) return 'sync';
-      inline = true;
-      continue;
+const BOUNDARIES = new Set(['function_item', 'async_block', 'closure_expression']);
+
+/** A closure's context given the context around it and the method it is passed to (if any). */
+function closureContext(closure: Node, outer: Context, calledBy: string | undefined): Context {
+  if (isAsync(closure)) return 'async';
+  return outer !== 'sync' && calledBy !== undefined && INLINE_CLOSURE_METHODS.has(calledBy) ? 'inline' : 'sync';
+}
+
+const spanKey = (start: number, end: number) => `${start}:${end}`;
+
+/**
+ * The context of every call in `fn`, by span. A tree cursor walks top-down keeping a stack of contexts: climbing
+ * `node.parent` instead would cost O(depth) per step in tree-sitter, quadratic on 10,000-deep nesting.
+ */
+function callContexts(fn: Node): Map<string, Context> {
+  const out = new Map<string, Context>();
+  const rootContext: Context = isAsync(fn) ? 'async' : 'sync';
+  const cursor = fn.walk();
+  try {
+    // One entry per open ancestor: the context inside it; for a call its method name, for `arguments` the method they go to.
+    const stack: { context: Context; callMethod?: string; argsMethod?: string }[] = [];
+    if (!cursor.gotoFirstChild()) return out;
+    for (;;) {
+      const type = cursor.nodeType;
+      const parent = stack.at(-1);
+      const context: Context = parent?.context ?? rootContext;
+      const entry: { context: Context; callMethod?: string; argsMethod?: string } = { context };
+      if (BOUNDARIES.has(type)) {
+        const node = cursor.currentNode;
+        entry.context = type === 'closure_expression' ? closureContext(node, context, parent?.argsMethod) : isAsync(node) ? 'async' : 'sync';
+      } else if (type === 'call_expression') {
+        out.set(spanKey(cursor.startIndex, cursor.endIndex), context);
+        const callee = calleeOf(cursor.currentNode);
+        entry.callMethod = callee?.type === 'field_expression' ? callee.childForFieldName('field')?.text : undefined;
+      } else if (type === 'arguments') {
+        entry.argsMethod = parent?.callMethod;
+      }
+      if (cursor.gotoFirstChild()) {
+        stack.push(entry);
+        continue;
+      }
+      while (!cursor.gotoNextSibling()) {
+        if (stack.length === 0 || !cursor.gotoParent()) return out;
+        stack.pop();
+      }
     }
-    if (a.type === 'function_item' || a.type === 'async_block' || a.type === 'closure_expression') {
-      if (!isAsync(a)) return 'sync';
-      return inline ? 'inline' : 'async';
-    }
+  } finally {
+    cursor.delete();
   }
-  return 'sync';
 }
 
 /** Method names worth a closer look: everything the tables can flag. */
@@ -275,6 +302,7 @@ const INTERESTING_METHODS = new Set([...BLOCKING_METHOD_NAMES.keys(), ...Object.
 /** Calls of the function that could block, each with its context; types are read only when a method needs them. */
 function findCandidates(fn: Node, uses: UseMap, types: () => LocalTypes): Candidate[] {
   const found: Candidate[] = [];
+  let contexts: Map<string, Context> | undefined;
   for (const capture of query('(call_expression) @call').captures(fn)) {
     const call = capture.node;
     const callee = calleeOf(call);
@@ -282,7 +310,8 @@ function findCandidates(fn: Node, uses: UseMap, types: () => LocalTypes): Candid
     const path = callPath(call, uses);
     const isMethod = callee.type === 'field_expression';
     if (isMethod ? !INTERESTING_METHODS.has(callee.childForFieldName('field')?.text ?? '') : !path) continue;
-    const context = contextAt(call);
+    contexts ??= callContexts(fn);
+    const context = contexts.get(spanKey(call.startIndex, call.endIndex)) ?? 'sync';
     if (context === 'sync') continue;
     const c = path ? classifyPathCall(call, path, context) : isMethod ? classifyMethodCall(call, types(), context) : undefined;
     if (c) found.push(c);
