@@ -130,10 +130,16 @@ async function scrollHoverToExplanation(page: Page, sentence: string): Promise<v
   }
 }
 
+/** Where to point at the squiggle. Decorations are re-rendered whenever diagnostics are republished, so a box can vanish between two calls: retry. */
 async function squiggleCenter(page: Page): Promise<{ x: number; y: number }> {
-  const box = await page.locator(SQUIGGLE).first().boundingBox();
-  assert.ok(box, 'the squiggle has no box on screen');
-  return { x: box.x + Math.min(box.width / 2, 40), y: box.y + box.height / 2 };
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const squiggle = page.locator(SQUIGGLE).first();
+    await squiggle.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    const box = await squiggle.boundingBox();
+    if (box) return { x: box.x + Math.min(box.width / 2, 40), y: box.y + box.height / 2 };
+    await page.waitForTimeout(100);
+  }
+  throw new Error('the squiggle never held still on screen');
 }
 
 /** Closes Chromium, but never lets a stuck close keep code-server running. */
@@ -179,9 +185,13 @@ test('VS Code (code-server): the packaged extension in Restricted Mode', { timeo
       await page.mouse.move(at.x, at.y, { steps: 5 });
       const hover = page.locator('.monaco-hover', { hasText: RULE }).first();
       await hover.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
-      const text = (await hover.textContent()) ?? '';
+      // The marker part shows first; our server's hover (with the explanation) joins it when it answers.
+      const explained = page.locator('.monaco-hover', { hasText: explanationSentence(RULE) }).first();
+      await explained.waitFor({ state: 'visible', timeout: 15_000 }).catch(async () => {
+        assert.fail(`hover lacks the explanation "${explanationSentence(RULE)}": ${((await hover.textContent()) ?? '').slice(0, 600)}`);
+      });
+      const text = (await explained.textContent()) ?? '';
       assert.ok(text.includes(expected.finding.message.replace(/`/g, '')) || text.includes(expected.finding.message), `hover lacks the message: ${text.slice(0, 400)}`);
-      assert.ok(text.includes(explanationSentence(RULE)), `hover lacks the explanation "${explanationSentence(RULE)}": ${text.slice(0, 600)}`);
       await scrollHoverToExplanation(page, explanationSentence(RULE));
     });
 
