@@ -235,6 +235,8 @@ test('VS Code (code-server): the packaged extension in Restricted Mode', { timeo
       for (const finding of expected.unopened) {
         assert.ok(rows.includes(finding.message), `Problems panel lacks "${finding.message}":\n${rows}`);
       }
+      // The fixed file's entry is gone from the panel too, not only its squiggle.
+      await page.locator('.markers-panel .monaco-list-row', { hasText: expected.finding.message }).first().waitFor({ state: 'detached', timeout: 15_000 });
       await restrictedModeShown(page);
     });
   } finally {
