@@ -96,6 +96,9 @@ const TOKIO_FIX_NOTE = 'Move the blocking work off the executor: tokio::task::sp
 
 const ref = (path: string, args: TypeRef[] = []): TypeRef => ({ path, args });
 
+/** Types and patterns nest this deep at most in real code; deeper is machine-made and not followed. */
+const MAX_DEPTH = 16;
+
 /**
  * The types of a function's local bindings, as far as syntax tells: typed params and lets, known constructors,
  * `Arc::new(x)`, clones and tuple destructuring. Later declarations shadow earlier ones (by position).
@@ -105,15 +108,16 @@ class LocalTypes {
 
   constructor(private readonly uses: UseMap, private readonly selfFields: (field: string) => TypeRef | undefined) {}
 
-  declare(pattern: Node, type: TypeRef | undefined, at: number): void {
+  declare(pattern: Node, type: TypeRef | undefined, at: number, depth = 0): void {
+    if (depth > MAX_DEPTH) return;
     if (pattern.type === 'identifier') this.decls.push({ name: pattern.text, at, type });
     else if (pattern.type === 'mut_pattern' || pattern.type === 'ref_pattern' || pattern.type === 'reference_pattern') {
       const inner = pattern.namedChildren.find((c) => c?.type !== 'mutable_specifier');
-      if (inner) this.declare(inner, type && { ...type, reference: false }, at);
+      if (inner) this.declare(inner, type && { ...type, reference: false }, at, depth + 1);
     } else if (pattern.type === 'tuple_pattern') {
       const parts = pattern.namedChildren.filter((c): c is Node => !!c);
       const tuple = type && derefTransparent(type);
-      parts.forEach((p, i) => this.declare(p, tuple?.path === '(..)' ? tuple.args[i] : undefined, at));
+      parts.forEach((p, i) => this.declare(p, tuple?.path === '(..)' ? tuple.args[i] : undefined, at, depth + 1));
     } else {
       // Other patterns (structs, slices) bind names we cannot type: record them as unknown so they shadow.
       for (const id of pattern.descendantsOfType('identifier')) if (id) this.decls.push({ name: id.text, at, type: undefined });
@@ -127,7 +131,8 @@ class LocalTypes {
   }
 
   /** The type of an expression, when syntax alone tells it. */
-  typeOf(expr: Node): TypeRef | undefined {
+  typeOf(expr: Node, depth = 0): TypeRef | undefined {
+    if (depth > MAX_DEPTH) return undefined;
     const e = unwrapValue(expr);
     switch (e.type) {
       case 'identifier':
@@ -138,28 +143,28 @@ class LocalTypes {
         return base?.type === 'self' && field ? this.selfFields(field.text) : undefined;
       }
       case 'tuple_expression':
-        return ref('(..)', e.namedChildren.map((c) => (c ? this.typeOf(c) : undefined) ?? ref('?')));
+        return ref('(..)', e.namedChildren.map((c) => (c ? this.typeOf(c, depth + 1) : undefined) ?? ref('?')));
       case 'call_expression':
-        return this.callResult(e);
+        return this.callResult(e, depth);
       default:
         return undefined;
     }
   }
 
-  private callResult(call: Node): TypeRef | undefined {
+  private callResult(call: Node, depth: number): TypeRef | undefined {
     const path = callPath(call, this.uses);
     if (path) {
       const args = callArgs(call);
       if (CONSTRUCTOR_RESULTS[path]) return ref(CONSTRUCTOR_RESULTS[path]);
       if (CHANNEL_CONSTRUCTORS.has(path)) return ref('(..)', [ref('std::sync::mpsc::Sender'), ref('std::sync::mpsc::Receiver')]);
-      if ((path === 'std::sync::Arc::new' || path === 'std::sync::Arc::clone' || path === 'std::rc::Rc::new' || path === 'std::boxed::Box::new') && args[0]) return this.typeOf(args[0]);
+      if ((path === 'std::sync::Arc::new' || path === 'std::sync::Arc::clone' || path === 'std::rc::Rc::new' || path === 'std::boxed::Box::new') && args[0]) return this.typeOf(args[0], depth + 1);
       if (path.endsWith('::new') && path.includes('::')) return ref(path.slice(0, -'::new'.length));
       return undefined;
     }
     const m = methodCall(call);
     if (!m) return undefined;
-    if (m.name === 'clone' && m.args.length === 0) return this.typeOf(m.receiver);
-    const recv = this.typeOf(m.receiver);
+    if (m.name === 'clone' && m.args.length === 0) return this.typeOf(m.receiver, depth + 1);
+    const recv = this.typeOf(m.receiver, depth + 1);
     const base = recv && derefTransparent(recv);
     if (base && BUILDER_METHODS[base.path]?.includes(m.name)) return base;
     if (base?.path === 'std::io::Stdin' && m.name === 'lock') return base;

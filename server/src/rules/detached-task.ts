@@ -2,7 +2,7 @@
 // out: nothing can stop it, await it, or notice it died. A file rule: the spawned body may be another fn of the file.
 import type { Node } from '../engine/parser';
 import type { Rule, RuleContext } from '../engine/rule';
-import { functionItems, isBodyBoundary, walk } from '../engine/syntax';
+import { functionItems, isBodyBoundary, nestsDeeperThan, walk } from '../engine/syntax';
 import { callArgs, callPath, calleeOf, importedNamesOf, scopedUses } from '../engine/resolve/calls';
 import type { UseMap } from '../engine/resolve/paths';
 import { isTestCode } from '../engine/test-code';
@@ -42,13 +42,16 @@ function functionsByName(root: Node): Map<string, Node | null> {
 
 /** The body the spawned task runs: an async block, a closure's body, or a same-file fn called or named. */
 function spawnedBody(arg: Node, fns: Map<string, Node | null>): Node | undefined {
-  if (arg.type === 'async_block') return arg.namedChildren.find((c) => c?.type === 'block') ?? undefined;
-  if (arg.type === 'closure_expression') {
-    const body = arg.childForFieldName('body');
+  let cur: Node | null = arg;
+  // `move || async move { .. }`: look through a few closure layers (iteratively: nesting can be machine-made).
+  for (let layer = 0; cur && layer < 4; layer++) {
+    if (cur.type === 'async_block') return cur.namedChildren.find((c) => c?.type === 'block') ?? undefined;
+    if (cur.type !== 'closure_expression') break;
+    const body: Node | null = cur.childForFieldName('body');
     if (body?.type === 'block' || body?.type === 'loop_expression') return body;
-    return body ? spawnedBody(body, fns) : undefined;
+    cur = body;
   }
-  const named = arg.type === 'call_expression' ? calleeOf(arg) : arg;
+  const named = cur?.type === 'call_expression' ? calleeOf(cur) : cur;
   if (named?.type !== 'identifier') return undefined;
   return fns.get(named.text)?.childForFieldName('body') ?? undefined;
 }
@@ -181,7 +184,7 @@ export const detachedTask: Rule = {
     const wrappers = spawnerWrappers(ctx.file.root, ctx.file.facts.uses);
     const mentionsSpawner = (text: string) => names.some((n) => text.includes(n)) || [...wrappers].some((w) => text.includes(w));
     for (const { fn } of functionItems(ctx.file.root)) {
-      if (!mentionsSpawner(fn.text) || isTestCode(fn, ctx.file.path, ctx.file.crate.root)) continue;
+      if (!mentionsSpawner(fn.text) || isTestCode(fn, ctx.file.path, ctx.file.crate.root) || nestsDeeperThan(fn)) continue;
       const uses = scopedUses(fn, ctx.file.facts.uses);
       for (const call of fn.descendantsOfType('call_expression')) if (call) checkSpawn(ctx, call, uses, fns, wrappers);
     }

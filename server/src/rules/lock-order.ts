@@ -7,7 +7,7 @@ import type { Rule, RuleContext } from '../engine/rule';
 import { TypeEnv } from '../engine/resolve/expr';
 import { acquisitionsIn, type Acquisition } from '../engine/resolve/locks';
 import { guardLife, isAlive } from '../engine/lifetimes';
-import { functionItems } from '../engine/syntax';
+import { functionItems, nestsDeeperThan } from '../engine/syntax';
 import { mayNestLocks, withAwaitedGuard } from './double-lock';
 
 const EXCLUSIVE = new Set(['write', 'try_write', 'write_arc', 'try_write_for', 'upgradable_read', 'try_upgradable_read']);
@@ -50,7 +50,7 @@ function contains(outer: Node, inner: Node): boolean {
 
 /** Nested acquisitions of two different locks in one function (each body on its own). */
 function pairsOf(ctx: RuleContext, fn: Node, impl: Node | null): LockPair[] {
-  if (!mayNestLocks(fn.text)) return [];
+  if (!mayNestLocks(fn.text) || nestsDeeperThan(fn)) return [];
   const env = new TypeEnv(ctx.file, ctx.workspace, fn, impl);
   const acqs = acquisitionsIn(fn, env, ctx.settings.extraBlockingGuards).map(withAwaitedGuard).filter(eligible);
   if (acqs.length < 2) return [];
