@@ -2,8 +2,9 @@
 // std and parking_lot mutexes are not reentrant: the second acquisition waits for itself forever.
 import type { Node } from '../engine/parser';
 import type { Fix, FunctionContext, Rule } from '../engine/rule';
-import { TypeEnv } from '../engine/resolve/expr';
-import { acquisitionsIn, guardExpression, type Acquisition } from '../engine/resolve/locks';
+import type { TypeEnv } from '../engine/resolve/expr';
+import { guardExpression, type Acquisition } from '../engine/resolve/locks';
+import { analyseFunction } from '../engine/held-across-await';
 import { guardLife, isAlive, type GuardLife } from '../engine/lifetimes';
 import { bindScrutineeFix, insertBefore } from '../engine/fixes/end-guard';
 import { statementIn } from '../engine/syntax';
@@ -148,8 +149,9 @@ export const doubleLock: Rule = {
   },
   checkFunction(ctx) {
     if (!mayNestLocks(ctx.fn.text)) return;
-    const env = new TypeEnv(ctx.file, ctx.workspace, ctx.fn, ctx.impl);
-    const acqs = acquisitionsIn(ctx.fn, env, ctx.settings.extraBlockingGuards).map(withAwaitedGuard);
+    // The same analysis lock-across-await and refcell-across-await read (computed once per function).
+    const { env, acquisitions } = analyseFunction(ctx);
+    const acqs = acquisitions.map(withAwaitedGuard);
     if (acqs.length < 2) return;
     for (const d of findDoubleLocks(acqs, env, ctx)) {
       const fixes = [bindScrutineeFix(ctx, { acq: d.first, life: d.life, crossed: [] }, env), dropFirstFix(ctx, d, env)].filter((f): f is Fix => f !== undefined);

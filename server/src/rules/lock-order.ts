@@ -4,8 +4,8 @@
 // matches A→B against B→A across all files.
 import type { Node } from '../engine/parser';
 import type { Rule, RuleContext } from '../engine/rule';
-import { TypeEnv } from '../engine/resolve/expr';
-import { acquisitionsIn, type Acquisition } from '../engine/resolve/locks';
+import { type Acquisition } from '../engine/resolve/locks';
+import { analyseFunction } from '../engine/held-across-await';
 import { guardLife, isAlive } from '../engine/lifetimes';
 import { functionItems, nestsDeeperThan } from '../engine/syntax';
 import { mayNestLocks, withAwaitedGuard } from './double-lock';
@@ -51,8 +51,8 @@ function contains(outer: Node, inner: Node): boolean {
 /** Nested acquisitions of two different locks in one function (each body on its own). */
 function pairsOf(ctx: RuleContext, fn: Node, impl: Node | null): LockPair[] {
   if (!mayNestLocks(fn.text) || nestsDeeperThan(fn)) return [];
-  const env = new TypeEnv(ctx.file, ctx.workspace, fn, impl);
-  const acqs = acquisitionsIn(fn, env, ctx.settings.extraBlockingGuards).map(withAwaitedGuard).filter(eligible);
+  const { env, acquisitions } = analyseFunction({ ...ctx, fn, impl });
+  const acqs = acquisitions.map(withAwaitedGuard).filter(eligible);
   if (acqs.length < 2) return [];
   const fnName = fn.childForFieldName('name')?.text ?? '?';
   const pairs: LockPair[] = [];
