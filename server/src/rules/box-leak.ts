@@ -66,6 +66,7 @@ function reclaimed(call: Node, fromRawCalls: Node[]): boolean {
 export const boxLeak: Rule = {
   id: 'box-leak',
   severity: 'warning',
+  mentions: ['leak', 'into_raw'],
   docs: {
     summary: '`Box::leak`/`Vec::leak`/`String::leak` never free; `Box::into_raw` without `Box::from_raw` likely leaks.',
     whatItDoes:

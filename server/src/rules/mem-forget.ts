@@ -39,6 +39,7 @@ export const memForget: Rule = {
   id: 'mem-forget',
   severity: 'warning',
   clippyLints: ['mem_forget'],
+  mentions: ['forget'],
   docs: {
     summary: '`std::mem::forget` leaks the value: its destructor never runs.',
     whatItDoes: 'Flags calls to `std::mem::forget`, however they are written: `std::mem::forget(x)`, `mem::forget(x)` after `use std::mem`, `forget(x)` after `use std::mem::forget` (or `core::mem`), including `use` items inside the function.',

@@ -1,7 +1,7 @@
 // unsafe-without-safety-comment: an `unsafe` block or `unsafe impl` without a `// SAFETY:` comment stating why it is sound.
 import type { Node } from '../engine/parser';
 import type { Fix, RuleContext, Rule } from '../engine/rule';
-import { walk } from '../engine/syntax';
+import { walkWithAncestors } from '../engine/ancestor-walk';
 
 const SAFETY = /safety:/i;
 /** Parents that hold statements or items: the climb from the block to "its statement" stops below them. */
@@ -17,7 +17,7 @@ const isPub = (node: Node) => node.namedChildren.find((c) => c?.type === 'visibi
  * `pub unsafe fn` (free or inherent method; trait impls are documented on the trait) or `pub unsafe trait`: its users
  * need its contract. Returns the part to underline: `unsafe fn name` / `unsafe trait Name`.
  */
-function publicUnsafeApi(node: Node): { start: number; end: number } | undefined {
+function publicUnsafeApi(node: Node, path: readonly Node[]): { start: number; end: number } | undefined {
   const name = node.childForFieldName('name');
   if (!name) return undefined;
   if (node.type === 'trait_item') {
@@ -27,16 +27,10 @@ function publicUnsafeApi(node: Node): { start: number; end: number } | undefined
   if (node.type !== 'function_item' && node.type !== 'function_signature_item') return undefined;
   const modifiers = node.namedChildren.find((c) => c?.type === 'function_modifiers');
   if (!modifiers || !/\bunsafe\b/.test(modifiers.text)) return undefined;
-  const owner = node.parent?.parent;
+  const owner = path[path.length - 2];
   // Methods of a `pub trait` are public through it; methods of a trait impl are documented on the trait.
   const exported = owner?.type === 'trait_item' ? isPub(owner) : isPub(node) && !(owner?.type === 'impl_item' && owner.childForFieldName('trait'));
-  return exported && enclosingModulesArePub(node) ? { start: modifiers.startIndex, end: name.endIndex } : undefined;
-}
-
-/** Every inline `mod` around the item is `pub` (a `pub fn` in a private module is not exported). */
-function enclosingModulesArePub(node: Node): boolean {
-  for (let p = node.parent; p; p = p.parent) if (p.type === 'mod_item' && !isPub(p)) return false;
-  return true;
+  return exported && path.every((p) => p.type !== 'mod_item' || isPub(p)) ? { start: modifiers.startIndex, end: name.endIndex } : undefined;
 }
 
 /**
@@ -72,12 +66,17 @@ function insertSafetySection(path: string, text: string, item: Node): Fix {
   return { title: 'Add a `# Safety` doc section', edits: [{ path, edits: [{ start: lineStart, end: lineStart, newText: `${lines}\n` }] }], select: { path, start: cursor, end: cursor } };
 }
 
-/** The block itself, then each enclosing expression up to its statement, let or item: a comment above any of them counts. */
-function anchorsOf(node: Node): Node[] {
+/**
+ * The block itself, then each enclosing expression up to its statement, let or item: a comment above any of them
+ * counts. In absurdly deep expressions only the innermost few and the statement are kept (sibling lookups cost O(depth)).
+ */
+function anchorsOf(node: Node, path: readonly Node[]): Node[] {
   const anchors = [node];
-  for (let p = node.parent; p && !STATEMENT_HOLDERS.has(p.type); p = p.parent) anchors.push(p);
-  return anchors;
+  for (let i = path.length - 1; i >= 0 && !STATEMENT_HOLDERS.has(path[i].type); i--) anchors.push(path[i]);
+  return anchors.length <= MAX_ANCHORS ? anchors : [...anchors.slice(0, MAX_ANCHORS - 1), anchors[anchors.length - 1]];
 }
+
+const MAX_ANCHORS = 8;
 
 /** Only whitespace between the line's start and `offset`. */
 function startsLine(text: string, offset: number): boolean {
@@ -137,8 +136,8 @@ export const unsafeWithoutSafetyComment: Rule = {
   checkFile(ctx: RuleContext) {
     const { file } = ctx;
     const root = isCrateRoot(file.path);
-    walk(file.root, (node) => {
-      const api = root ? publicUnsafeApi(node) : undefined;
+    walkWithAncestors(file.root, (node, path) => {
+      const api = root ? publicUnsafeApi(node, path) : undefined;
       if (api && !hasSafetySection(node)) {
         const what = node.type === 'trait_item' ? '`pub unsafe trait`' : '`pub unsafe fn`';
         ctx.report({
@@ -149,7 +148,7 @@ export const unsafeWithoutSafetyComment: Rule = {
         });
       }
       if (node.type !== 'unsafe_block' && !isUnsafeImpl(node)) return true;
-      const anchors = anchorsOf(node);
+      const anchors = anchorsOf(node, path);
       if (anchors.some(hasSafetyComment)) return true;
       const what = node.type === 'impl_item' ? '`unsafe impl`' : '`unsafe` block';
       ctx.report({

@@ -2,7 +2,7 @@
 // value stored and the method chain applied. Kept small (offsets and short texts): rc-cycle records it per file
 // (Rule.collectFileData) so that its workspace check can build the cross-file "Downgrade to Weak" fix without trees.
 import type { Node } from '../parser';
-import { query } from '../parser';
+import { walkWithAncestors } from '../ancestor-walk';
 
 export type ValueShape =
   | { kind: 'none' | 'default' | 'rcnew' | 'other'; start: number; end: number }
@@ -53,7 +53,6 @@ export function inInlineModule(sites: FieldSites, offset: number): boolean {
   return sites.modules.some((m) => m.start <= offset && offset < m.end);
 }
 
-const SITES_QUERY = '(field_expression) @access (field_initializer) @init (shorthand_field_initializer) @shorthand';
 const MAX_CHAIN = 4;
 const MAX_SHAPE_DEPTH = 4;
 
@@ -76,7 +75,7 @@ function argCount(call: Node): number {
 /** What a stored expression is, as far as a Weak rewrite cares. */
 export function shapeOf(node: Node, depth = 0): ValueShape {
   const span = { start: node.startIndex, end: node.endIndex };
-  if (node.type === 'parenthesized_expression' && node.namedChildren[0]) return shapeOf(node.namedChildren[0], depth);
+  if (node.type === 'parenthesized_expression' && node.namedChildren[0] && depth <= MAX_SHAPE_DEPTH) return shapeOf(node.namedChildren[0], depth + 1);
   if ((node.type === 'identifier' || node.type === 'scoped_identifier') && last(node.text) === 'None') return { kind: 'none', ...span };
   if (node.type !== 'call_expression' || depth > MAX_SHAPE_DEPTH) return { kind: 'other', ...span };
   const callee = calleeText(node);
@@ -101,75 +100,91 @@ export function shapeOf(node: Node, depth = 0): ValueShape {
   return { kind: 'other', ...span };
 }
 
-/** The statement (or item) containing `node`: its line start and indentation. */
-function statementLine(node: Node, text: string): { lineStart: number; indent: string } {
-  let cur = node;
-  while (cur.parent && !['block', 'source_file', 'declaration_list', 'field_initializer_list'].includes(cur.parent.type)) cur = cur.parent;
-  const lineStart = text.lastIndexOf('\n', cur.startIndex - 1) + 1;
-  const indent = /^[ \t]*/.exec(text.slice(lineStart, cur.startIndex))![0];
+/** Where a node sits: its ancestors (root first) and, per depth, the nearest statement holder and `impl` (-1: none). */
+interface Where {
+  path: readonly Node[];
+  holderAt: number[];
+  implAt: number[];
+}
+
+const STATEMENT_HOLDERS = new Set(['block', 'source_file', 'declaration_list', 'field_initializer_list']);
+
+/** The statement (or item) containing the node at depth `d`: its line start and indentation. */
+function statementLine(node: Node, d: number, where: Where, text: string): { lineStart: number; indent: string } {
+  const holder = d > 0 ? where.holderAt[d - 1] : -1;
+  const stmt = holder >= 0 && holder + 1 < d ? where.path[holder + 1] : node;
+  const lineStart = text.lastIndexOf('\n', stmt.startIndex - 1) + 1;
+  const indent = /^[ \t]*/.exec(text.slice(lineStart, stmt.startIndex))![0];
   return { lineStart, indent };
 }
 
-/** The type name an `impl` is for: `impl<T> Foo<T>` -> `Foo`. */
-function implTypeName(node: Node): string | undefined {
-  for (let p = node.parent; p; p = p.parent) {
-    if (p.type !== 'impl_item') continue;
-    const t = p.childForFieldName('type');
-    const base = t?.type === 'generic_type' ? t.childForFieldName('type') : t;
-    return base ? last(base.text) : undefined;
-  }
-  return undefined;
+/** The type name of the `impl` around depth `d`: `impl<T> Foo<T>` -> `Foo`. */
+function implTypeName(d: number, where: Where): string | undefined {
+  const at = d > 0 ? where.implAt[d - 1] : -1;
+  if (at < 0) return undefined;
+  const t = where.path[at].childForFieldName('type');
+  const base = t?.type === 'generic_type' ? t.childForFieldName('type') : t;
+  return base ? last(base.text) : undefined;
 }
 
-function literalOwner(init: Node): string | undefined {
-  const literal = init.parent?.parent;
+function literalOwner(d: number, where: Where): string | undefined {
+  const literal = d >= 2 ? where.path[d - 2] : undefined;
   if (literal?.type !== 'struct_expression') return undefined;
   const name = literal.childForFieldName('name');
   const base = name?.type === 'generic_type_with_turbofish' || name?.type === 'generic_type' ? name.childForFieldName('type') : name;
   const written = base ? last(base.text) : undefined;
-  return written === 'Self' ? implTypeName(init) : written;
+  return written === 'Self' ? implTypeName(d, where) : written;
 }
 
 /** Method calls applied to `fe` (`.borrow().clone()`), then whether the result is stored into (`*… = v`, `… = v`). */
-function accessSite(fe: Node, text: string): FieldSite | undefined {
+function accessSite(fe: Node, d: number, where: Where, text: string): FieldSite | undefined {
   const field = fe.childForFieldName('field');
   const receiver = fe.childForFieldName('value');
   if (!field || !receiver) return undefined;
+  const { path } = where;
   const chain: ChainLink[] = [];
   let cur = fe;
-  while (chain.length < MAX_CHAIN) {
-    const member = cur.parent;
-    const call = member?.parent;
-    if (member?.type !== 'field_expression' || member.childForFieldName('value')?.id !== cur.id || call?.type !== 'call_expression' || call.childForFieldName('function')?.id !== member.id) break;
+  let at = d; // depth of `cur`
+  while (chain.length < MAX_CHAIN && at >= 2) {
+    const member = path[at - 1];
+    const call = path[at - 2];
+    if (member.type !== 'field_expression' || member.childForFieldName('value')?.id !== cur.id || call.type !== 'call_expression' || call.childForFieldName('function')?.id !== member.id) break;
     const arg = firstArg(call);
     chain.push({ name: member.childForFieldName('field')!.text, start: cur.endIndex, end: call.endIndex, arg: arg ? shapeOf(arg) : undefined });
     cur = call;
+    at -= 2;
   }
   let target = cur;
-  if (target.parent?.type === 'unary_expression' && target.parent.text.startsWith('*')) target = target.parent;
-  const assign = target.parent?.type === 'assignment_expression' && target.parent.childForFieldName('left')?.id === target.id ? target.parent : undefined;
+  let targetAt = at;
+  const parentOf = (depth: number) => (depth > 0 ? path[depth - 1] : undefined);
+  const deref = parentOf(targetAt);
+  if (deref?.type === 'unary_expression' && deref.child(0)?.type === '*') {
+    target = deref;
+    targetAt--;
+  }
+  const up = parentOf(targetAt);
+  const assign = up?.type === 'assignment_expression' && up.childForFieldName('left')?.id === target.id ? up : undefined;
   const right = assign?.childForFieldName('right');
   const onSelf = receiver.type === 'self';
   return {
-    field: field.text, kind: 'access', owner: onSelf ? implTypeName(fe) : undefined, onSelf, value: right ? shapeOf(right) : undefined,
-    chain, resultUsed: !assign && cur.parent?.type !== 'expression_statement', start: fe.startIndex, end: fe.endIndex, ...statementLine(fe, text),
+    field: field.text, kind: 'access', owner: onSelf ? implTypeName(d, where) : undefined, onSelf, value: right ? shapeOf(right) : undefined,
+    chain, resultUsed: !assign && parentOf(at)?.type !== 'expression_statement', start: fe.startIndex, end: fe.endIndex, ...statementLine(fe, d, where, text),
   };
 }
 
-function initSite(init: Node, kind: 'init' | 'shorthand', text: string): FieldSite | undefined {
+function initSite(init: Node, kind: 'init' | 'shorthand', d: number, where: Where, text: string): FieldSite | undefined {
   const name = kind === 'init' ? init.childForFieldName('field') : init.namedChildren[0];
   if (!name) return undefined;
   const value = kind === 'init' ? init.childForFieldName('value') : null;
   return {
-    field: name.text, kind, owner: literalOwner(init), onSelf: false, value: value ? shapeOf(value) : undefined, chain: [], resultUsed: false,
-    start: init.startIndex, end: init.endIndex, ...statementLine(init, text),
+    field: name.text, kind, owner: literalOwner(d, where), onSelf: false, value: value ? shapeOf(value) : undefined, chain: [], resultUsed: false,
+    start: init.startIndex, end: init.endIndex, ...statementLine(init, d, where, text),
   };
 }
 
 /** True for the `name` in `x.name(…)`: a method call, not a field access. */
-function isMethodName(fe: Node): boolean {
-  const call = fe.parent;
-  return call?.type === 'call_expression' && call.childForFieldName('function')?.id === fe.id;
+function isMethodName(fe: Node, parent: Node | undefined): boolean {
+  return parent?.type === 'call_expression' && parent.childForFieldName('function')?.id === fe.id;
 }
 
 /** After the last top-level `use`, inner attribute or inner doc comment (a `use` may not precede those). */
@@ -177,7 +192,7 @@ function useInsertOffset(root: Node, text: string): number {
   let after = 0;
   for (const child of root.namedChildren) {
     if (!child) continue;
-    const inner = child.type === 'inner_attribute_item' || /^(\/\/!|\/\*!)/.test(child.text);
+    const inner = child.type === 'inner_attribute_item' || text.startsWith('//!', child.startIndex) || text.startsWith('/*!', child.startIndex);
     if (child.type === 'use_declaration' || inner) {
       const nl = text.indexOf('\n', child.endIndex - 1);
       after = nl < 0 ? text.length : nl + 1;
@@ -186,15 +201,23 @@ function useInsertOffset(root: Node, text: string): number {
   return after;
 }
 
+/** One iterative walk (ancestors kept on a path: no `node.parent`, which costs O(depth) per call). */
 export function collectFieldSites(root: Node): FieldSites {
   const text = root.text;
   const sites: FieldSite[] = [];
-  for (const { name, node } of query(SITES_QUERY).captures(root)) {
+  const modules: { start: number; end: number }[] = [];
+  const where: Where = { path: [], holderAt: [], implAt: [] };
+  walkWithAncestors(root, (node, path) => {
+    const d = path.length;
+    where.path = path;
+    where.holderAt[d] = STATEMENT_HOLDERS.has(node.type) ? d : d > 0 ? where.holderAt[d - 1] : -1;
+    where.implAt[d] = node.type === 'impl_item' ? d : d > 0 ? where.implAt[d - 1] : -1;
     let site: FieldSite | undefined;
-    if (name === 'access') site = isMethodName(node) ? undefined : accessSite(node, text);
-    else site = initSite(node, name as 'init' | 'shorthand', text);
+    if (node.type === 'field_expression') site = isMethodName(node, path[d - 1]) ? undefined : accessSite(node, d, where, text);
+    else if (node.type === 'field_initializer') site = initSite(node, 'init', d, where, text);
+    else if (node.type === 'shorthand_field_initializer') site = initSite(node, 'shorthand', d, where, text);
+    else if (node.type === 'declaration_list' && path[d - 1]?.type === 'mod_item') modules.push({ start: node.startIndex, end: node.endIndex });
     if (site) sites.push(site);
-  }
-  const modules = query('(mod_item body: (declaration_list) @body)').captures(root).map(({ node }) => ({ start: node.startIndex, end: node.endIndex }));
+  });
   return { sites, useInsertAt: useInsertOffset(root, text), modules };
 }
