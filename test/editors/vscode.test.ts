@@ -173,7 +173,14 @@ test('VS Code (code-server): the packaged extension in Restricted Mode', { timeo
       const opened = await quickOpen(page, 'main.rs');
       await page.locator(`${EDITOR} .view-lines`, { hasText: 'bump' }).first().waitFor({ timeout: STEP_TIMEOUT });
       const shown = Date.now();
-      await page.locator(SQUIGGLE).first().waitFor({ state: 'attached', timeout: STEP_TIMEOUT });
+      await page
+        .locator(SQUIGGLE)
+        .first()
+        .waitFor({ state: 'attached', timeout: STEP_TIMEOUT })
+        .catch((error: Error) => {
+          // In Restricted Mode VS Code keeps an extension disabled unless package.json declares capabilities.untrustedWorkspaces.supported.
+          throw new Error(`no squiggle (is the extension enabled in Restricted Mode? see the VS Code logs): ${error.message}`);
+        });
       const squiggled = Date.now();
       console.log(`time from opening main.rs to the first squiggle: ${squiggled - opened} ms (text on screen after ${shown - opened} ms)`);
       assert.deepEqual(await squiggledLines(page), [expected.guardLineText]);
