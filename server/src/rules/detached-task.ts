@@ -2,7 +2,7 @@
 // out: nothing can stop it, await it, or notice it died. A file rule: the spawned body may be another fn of the file.
 import type { Node } from '../engine/parser';
 import type { Rule, RuleContext } from '../engine/rule';
-import { functionItems, isBodyBoundary, nestsDeeperThan, walk } from '../engine/syntax';
+import { functionItems, isBodyBoundary, walk } from '../engine/syntax';
 import { callArgs, callPath, calleeOf, importedNamesOf, scopedUses } from '../engine/resolve/calls';
 import type { UseMap } from '../engine/resolve/paths';
 import { isTestCode } from '../engine/test-code';
@@ -184,7 +184,7 @@ export const detachedTask: Rule = {
     const wrappers = spawnerWrappers(ctx.file.root, ctx.file.facts.uses);
     const mentionsSpawner = (text: string) => names.some((n) => text.includes(n)) || [...wrappers].some((w) => text.includes(w));
     for (const { fn } of functionItems(ctx.file.root)) {
-      if (!mentionsSpawner(fn.text) || isTestCode(fn, ctx.file.path, ctx.file.crate.root) || nestsDeeperThan(fn)) continue;
+      if (!mentionsSpawner(fn.text) || isTestCode(fn, ctx.file.path, ctx.file.crate.root)) continue;
       const uses = scopedUses(fn, ctx.file.facts.uses);
       for (const call of fn.descendantsOfType('call_expression')) if (call) checkSpawn(ctx, call, uses, fns, wrappers);
     }

@@ -7,7 +7,7 @@ import type { Rule, RuleContext } from '../engine/rule';
 import { type Acquisition } from '../engine/resolve/locks';
 import { analyseFunction } from '../engine/held-across-await';
 import { guardLife, isAlive } from '../engine/lifetimes';
-import { functionItems, nestsDeeperThan } from '../engine/syntax';
+import { functionItems } from '../engine/syntax';
 import { mayNestLocks, withAwaitedGuard } from './double-lock';
 
 const EXCLUSIVE = new Set(['write', 'try_write', 'write_arc', 'try_write_for', 'upgradable_read', 'try_upgradable_read']);
@@ -50,7 +50,7 @@ function contains(outer: Node, inner: Node): boolean {
 
 /** Nested acquisitions of two different locks in one function (each body on its own). */
 function pairsOf(ctx: RuleContext, fn: Node, impl: Node | null): LockPair[] {
-  if (!mayNestLocks(fn.text) || nestsDeeperThan(fn)) return [];
+  if (!mayNestLocks(fn.text)) return [];
   const { env, acquisitions } = analyseFunction({ ...ctx, fn, impl });
   const acqs = acquisitions.map(withAwaitedGuard).filter(eligible);
   if (acqs.length < 2) return [];
