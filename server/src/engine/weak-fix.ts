@@ -163,6 +163,13 @@ export function downgradeFix(edge: Edge, index: SiteIndex): Fix | undefined {
     else if (outcome.edits.some((e) => existing.some((x) => overlaps(x, e)))) addTodo(path, site, 'rewrite this nested use by hand');
     else byFile.set(path, [...existing, ...outcome.edits]);
   }
+  const derives = declSites.weakIncompatibleDerives[edge.from.name];
+  if (derives) {
+    const list = derives.traits.map((d) => `\`${d}\``).join(', ');
+    const lines = todos.get(edge.from.path) ?? new Map<number, string>();
+    lines.set(derives.lineStart, `${derives.indent}// TODO(blindspot): \`${label}\` became a \`Weak\`, which has no ${list}: implement ${derives.traits.length > 1 ? 'them' : 'it'} by hand (compare with \`Weak::ptr_eq\`, or skip the field)\n`);
+    todos.set(edge.from.path, lines);
+  }
   for (const [p, lines] of todos) {
     const list = byFile.get(p) ?? [];
     for (const [at, text] of lines) list.push({ start: at, end: at, newText: text });

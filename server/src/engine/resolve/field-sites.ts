@@ -46,6 +46,23 @@ export interface FieldSites {
   useInsertAt: number;
   /** Inline `mod { … }` bodies: imports of the file's top level are not in scope there. */
   modules: { start: number; end: number }[];
+  /** Struct name -> derived traits `Weak` does not implement (`PartialEq`, `Hash`, …): a Weak field breaks the derive. */
+  weakIncompatibleDerives: Record<string, { traits: string[]; lineStart: number; indent: string }>;
+}
+
+const WEAK_LACKS = new Set(['PartialEq', 'Eq', 'PartialOrd', 'Ord', 'Hash']);
+
+/** Derives in the attributes right above a struct that a `Weak` field would break. */
+function incompatibleDerives(item: Node): string[] {
+  const found: string[] = [];
+  for (let s = item.previousNamedSibling; s && (s.type === 'attribute_item' || s.type.endsWith('comment')); s = s.previousNamedSibling) {
+    const m = /^#\[\s*derive\s*\(([^)]*)\)/.exec(s.text);
+    for (const name of m?.[1].split(',') ?? []) {
+      const trait = last(name.trim());
+      if (WEAK_LACKS.has(trait)) found.push(trait);
+    }
+  }
+  return found;
 }
 
 /** True when `offset` lies inside an inline module (where the file's top-level `use` items do not apply). */
@@ -206,6 +223,7 @@ export function collectFieldSites(root: Node): FieldSites {
   const text = root.text;
   const sites: FieldSite[] = [];
   const modules: { start: number; end: number }[] = [];
+  const derives: FieldSites['weakIncompatibleDerives'] = {};
   const where: Where = { path: [], holderAt: [], implAt: [] };
   walkWithAncestors(root, (node, path) => {
     const d = path.length;
@@ -217,7 +235,12 @@ export function collectFieldSites(root: Node): FieldSites {
     else if (node.type === 'field_initializer') site = initSite(node, 'init', d, where, text);
     else if (node.type === 'shorthand_field_initializer') site = initSite(node, 'shorthand', d, where, text);
     else if (node.type === 'declaration_list' && path[d - 1]?.type === 'mod_item') modules.push({ start: node.startIndex, end: node.endIndex });
+    else if (node.type === 'struct_item') {
+      const name = node.childForFieldName('name')?.text;
+      const bad = name ? incompatibleDerives(node) : [];
+      if (name && bad.length) derives[name] = { traits: bad, ...statementLine(node, d, where, text) };
+    }
     if (site) sites.push(site);
   });
-  return { sites, useInsertAt: useInsertOffset(root, text), modules };
+  return { sites, useInsertAt: useInsertOffset(root, text), modules, weakIncompatibleDerives: derives };
 }
