@@ -397,6 +397,13 @@ function fixesFor(c: Candidate, path: string, tokio: boolean): Fix[] {
   return fixes.filter((f): f is Fix => !!f).map((f) => ({ ...f, edits: f.edits.map((e) => ({ ...e, path })) }));
 }
 
+/** Another runtime in the crate: tokio's timers and fs panic outside a tokio runtime, so its rewrites need a human. */
+const OTHER_RUNTIMES = ['async_std', 'smol', 'glommio', 'monoio', 'actix_rt'];
+
+function otherRuntimeIn(file: SourceFile): boolean {
+  return OTHER_RUNTIMES.some((r) => file.crate.dependencies.has(r));
+}
+
 function report(ctx: FunctionContext, c: Candidate, tokio: boolean): Report {
   const notes = [
     'An async task runs on a few shared executor threads; while this call blocks, every other task on that thread stalls.',
@@ -404,7 +411,9 @@ function report(ctx: FunctionContext, c: Candidate, tokio: boolean): Report {
   if (c.context === 'inline') notes.push('It sits in a closure that the async body calls right away, so it runs on the executor thread too.');
   if (!tokio) notes.push(`No tokio fix offered: this crate does not use tokio. ${TOKIO_FIX_NOTE}`);
   else if (c.context === 'inline') notes.push(TOKIO_FIX_NOTE);
-  return { range: c.range, message: c.message, notes, fixes: fixesFor(c, ctx.file.path, tokio) };
+  const unattended = !otherRuntimeIn(ctx.file);
+  const fixes = fixesFor(c, ctx.file.path, tokio).map((f) => (f.safe && !unattended ? { ...f, safe: false } : f));
+  return { range: c.range, message: c.message, notes, fixes };
 }
 
 export const blockingInAsync: Rule = {
