@@ -96,6 +96,24 @@ export async function readSource(filePath: string, maxBytes: number): Promise<{ 
   }
 }
 
+/** At most one progress message per interval (a 50,000-file scan must not send 100,000 notifications). */
+const PROGRESS_INTERVAL_MS = 100;
+
+function throttled(sink: ScanProgress): ScanProgress {
+  let last = -Infinity;
+  return {
+    report(percentage, message) {
+      const now = performance.now();
+      if (now - last < PROGRESS_INTERVAL_MS) return;
+      last = now;
+      sink.report(percentage, message);
+    },
+    get cancelled() {
+      return sink.cancelled;
+    },
+  };
+}
+
 /** Lets queued messages (edits, cancellation) run between files. */
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -133,8 +151,9 @@ export class WorkspaceScanner {
     this.generation++;
   }
 
-  async scan(folders: string[], progress: ScanProgress): Promise<ScanOutcome> {
+  async scan(folders: string[], sink: ScanProgress): Promise<ScanOutcome> {
     const run = ++this.generation;
+    const progress = throttled(sink);
     const stopped = () => run !== this.generation || progress.cancelled;
     const files: string[] = [];
     for (const folder of folders) files.push(...(await listRustFiles(folder, stopped, MAX_SCANNED_FILES - files.length)));
