@@ -58,7 +58,11 @@ test('Neovim: the docs snippet attaches our server; diagnostics arrive and a cod
   const out = path.join(runDir, 'result.json');
   const log = path.join(runDir, 'nvim.log');
 
-  runNvim(ws.root, ws.main, init, { BLINDSPOT_NVIM_OUT: out, BLINDSPOT_RULE: RULE, BLINDSPOT_GUARD_LINE: String(ws.expected.guardLine) }, log);
+  try {
+    runNvim(ws.root, ws.main, init, { BLINDSPOT_NVIM_OUT: out, BLINDSPOT_RULE: RULE, BLINDSPOT_GUARD_LINE: String(ws.expected.guardLine) }, log);
+  } finally {
+    fs.rmSync(ws.root, { recursive: true, force: true });
+  }
   assert.ok(fs.existsSync(out), `nvim wrote no result; see ${log} and ${init} (snippet from ${snippet.source}); tools: ${tools.nvim}`);
   const result = JSON.parse(fs.readFileSync(out, 'utf8')) as NvimResult;
   console.log(`Neovim ${result.nvim}: snippet from ${snippet.source}; first ${RULE} diagnostic ${result.diagnostics_ms} ms after the file opened; result ${out}`);
