@@ -72,22 +72,52 @@ export function statementIn(block: Node, node: Node): Node | null {
 /** Function items of a file: top level, in impls, traits and inline modules; with the impl they belong to. */
 export function functionItems(root: Node): { fn: Node; impl: Node | null }[] {
   const out: { fn: Node; impl: Node | null }[] = [];
-  const visitList = (list: Node, impl: Node | null) => {
-    for (let i = 0; i < list.namedChildCount; i++) {
-      const child = list.namedChild(i);
-      if (!child) continue;
-      if (child.type === 'function_item') out.push({ fn: child, impl });
-      else if (child.type === 'impl_item' || child.type === 'trait_item' || child.type === 'mod_item') {
-        const body = child.childForFieldName('body');
-        if (body) visitList(body, child.type === 'mod_item' ? null : child);
-      }
+  // An explicit stack of item lists, in source order: 10,000 nested `mod`s must not overflow the JS stack.
+  const stack: { items: (Node | null)[]; next: number; impl: Node | null }[] = [{ items: root.namedChildren, next: 0, impl: null }];
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    if (top.next >= top.items.length) {
+      stack.pop();
+      continue;
     }
-  };
-  visitList(root, null);
+    const child = top.items[top.next++];
+    if (!child) continue;
+    if (child.type === 'function_item') out.push({ fn: child, impl: top.impl });
+    else if (child.type === 'impl_item' || child.type === 'trait_item' || child.type === 'mod_item') {
+      const body = child.childForFieldName('body');
+      if (body) stack.push({ items: body.namedChildren, next: 0, impl: child.type === 'mod_item' ? null : child });
+    }
+  }
   return out;
 }
 
 /** `impl<T> Foo<T> for Bar` -> the node of `Bar`'s type. */
 export function implSelfType(impl: Node | null): Node | null {
   return impl?.type === 'impl_item' ? impl.childForFieldName('type') : null;
+}
+
+/** Node depth past which a function is not analysed: real code stays under ~60, and rules' walks cost nodes × depth. */
+export const MAX_ANALYSED_DEPTH = 256;
+/** Subtrees with fewer nodes cannot nest deep enough to be slow; only larger ones are measured (descendantCount is O(1)). */
+const MEASURE_DEPTH_ABOVE_NODES = 2000;
+
+/** True when `node`'s subtree nests deeper than `limit` (generated or hostile code). A cursor walk: no stack, stops early. */
+export function nestsDeeperThan(node: Node, limit = MAX_ANALYSED_DEPTH): boolean {
+  if (node.descendantCount <= MEASURE_DEPTH_ABOVE_NODES) return false;
+  const cursor = node.walk();
+  try {
+    let depth = 0;
+    for (;;) {
+      if (cursor.gotoFirstChild()) {
+        if (++depth > limit) return true;
+        continue;
+      }
+      while (!cursor.gotoNextSibling()) {
+        if (depth === 0 || !cursor.gotoParent()) return false;
+        if (--depth === 0) return false;
+      }
+    }
+  } finally {
+    cursor.delete();
+  }
 }

@@ -92,11 +92,19 @@ function structFacts(node: Node, uses: UseMap): StructFacts | undefined {
 
 /** Items of the file and of inline `mod` blocks, in order. */
 export function* itemsOf(container: Node): Generator<Node> {
-  for (const child of container.namedChildren) {
+  // Iterative (an explicit stack of child lists): 10,000 nested `mod`s must not overflow the stack.
+  const stack: { children: (Node | null)[]; next: number }[] = [{ children: container.namedChildren, next: 0 }];
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    if (top.next >= top.children.length) {
+      stack.pop();
+      continue;
+    }
+    const child = top.children[top.next++];
     if (!child) continue;
     if (child.type === 'mod_item') {
       const body = child.childForFieldName('body');
-      if (body) yield* itemsOf(body);
+      if (body) stack.push({ children: body.namedChildren, next: 0 });
       continue;
     }
     if (ITEM_KINDS.has(child.type)) yield child;

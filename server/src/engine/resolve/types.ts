@@ -16,9 +16,26 @@ export interface TypeRef {
 
 const span = (n: Node) => ({ start: n.startIndex, end: n.endIndex, text: n.text });
 
+/** Types nested deeper than this are unknown: no real type is, and deeper ones would overflow the stack here and in every walk over TypeRefs. */
+const MAX_TYPE_DEPTH = 64;
+
+class TypeTooDeep extends Error {}
+
 /** Reads a type node; tuples become `(..)` with their elements as args. Unknown shapes give undefined. */
 export function typeFromNode(node: Node | null, uses: UseMap): TypeRef | undefined {
+  try {
+    return readType(node, uses, 0);
+  } catch (error) {
+    if (error instanceof TypeTooDeep) return undefined;
+    throw error;
+  }
+}
+
+function readType(node: Node | null, uses: UseMap, depth: number): TypeRef | undefined {
   if (!node) return undefined;
+  if (depth > MAX_TYPE_DEPTH) throw new TypeTooDeep();
+  // The cases below recurse through this name: each nested read is one level deeper.
+  const typeFromNode = (child: Node | null, u: UseMap) => readType(child, u, depth + 1);
   switch (node.type) {
     case 'type_identifier':
     case 'scoped_type_identifier':
