@@ -2,7 +2,7 @@
 // value stored and the method chain applied. Kept small (offsets and short texts): rc-cycle records it per file
 // (Rule.collectFileData) so that its workspace check can build the cross-file "Downgrade to Weak" fix without trees.
 import type { Node } from '../parser';
-import { walkWithAncestors } from '../ancestor-walk';
+import { query } from '../parser';
 
 export type ValueShape =
   | { kind: 'none' | 'default' | 'rcnew' | 'other'; start: number; end: number }
@@ -117,91 +117,96 @@ export function shapeOf(node: Node, depth = 0): ValueShape {
   return { kind: 'other', ...span };
 }
 
-/** Where a node sits: its ancestors (root first) and, per depth, the nearest statement holder and `impl` (-1: none). */
-interface Where {
-  path: readonly Node[];
-  holderAt: number[];
-  implAt: number[];
+/**
+ * A site's ancestors, innermost first, up to and including its statement holder (a block, the file, a module body,
+ * a struct literal's field list), at most MAX_CLIMB of them: `node.parent` costs O(depth), so climbs stay short.
+ */
+function ancestorsToStatement(node: Node): Node[] {
+  const out: Node[] = [];
+  for (let p = node.parent; p && out.length < MAX_CLIMB; p = p.parent) {
+    out.push(p);
+    if (STATEMENT_HOLDERS.has(p.type)) break;
+  }
+  return out;
 }
 
+const MAX_CLIMB = 48;
 const STATEMENT_HOLDERS = new Set(['block', 'source_file', 'declaration_list', 'field_initializer_list']);
 
-/** The statement (or item) containing the node at depth `d`: its line start and indentation. */
-function statementLine(node: Node, d: number, where: Where, text: string): { lineStart: number; indent: string } {
-  const holder = d > 0 ? where.holderAt[d - 1] : -1;
-  const stmt = holder >= 0 && holder + 1 < d ? where.path[holder + 1] : node;
+/** The statement (or item) containing `node` (`up` = its ancestors, innermost first): line start and indentation. */
+function statementLine(node: Node, up: Node[], text: string): { lineStart: number; indent: string } {
+  const holder = up.findIndex((n) => STATEMENT_HOLDERS.has(n.type));
+  const stmt = holder > 0 ? up[holder - 1] : holder === 0 ? node : up[up.length - 1] ?? node;
   const lineStart = text.lastIndexOf('\n', stmt.startIndex - 1) + 1;
   const indent = /^[ \t]*/.exec(text.slice(lineStart, stmt.startIndex))![0];
   return { lineStart, indent };
 }
 
-/** The type name of the `impl` around depth `d`: `impl<T> Foo<T>` -> `Foo`. */
-function implTypeName(d: number, where: Where): string | undefined {
-  const at = d > 0 ? where.implAt[d - 1] : -1;
-  if (at < 0) return undefined;
-  const t = where.path[at].childForFieldName('type');
-  const base = t?.type === 'generic_type' ? t.childForFieldName('type') : t;
-  return base ? last(base.text) : undefined;
+/** The type name of the `impl` around `node`: `impl<T> Foo<T>` -> `Foo` (searched a bounded number of levels up). */
+function implTypeName(node: Node): string | undefined {
+  let steps = 0;
+  for (let p = node.parent; p && steps < 4 * MAX_CLIMB; p = p.parent, steps++) {
+    if (p.type !== 'impl_item') continue;
+    const t = p.childForFieldName('type');
+    const base = t?.type === 'generic_type' ? t.childForFieldName('type') : t;
+    return base ? last(base.text) : undefined;
+  }
+  return undefined;
 }
 
-function literalOwner(d: number, where: Where): string | undefined {
-  const literal = d >= 2 ? where.path[d - 2] : undefined;
+function literalOwner(init: Node, up: Node[]): string | undefined {
+  const literal = up[0]?.type === 'field_initializer_list' ? up[0].parent : undefined;
   if (literal?.type !== 'struct_expression') return undefined;
   const name = literal.childForFieldName('name');
   const base = name?.type === 'generic_type_with_turbofish' || name?.type === 'generic_type' ? name.childForFieldName('type') : name;
   const written = base ? last(base.text) : undefined;
-  return written === 'Self' ? implTypeName(d, where) : written;
+  return written === 'Self' ? implTypeName(init) : written;
 }
 
 /** Method calls applied to `fe` (`.borrow().clone()`), then whether the result is stored into (`*… = v`, `… = v`). */
-function accessSite(fe: Node, d: number, where: Where, text: string): FieldSite | undefined {
+function accessSite(fe: Node, text: string): FieldSite | undefined {
   const field = fe.childForFieldName('field');
   const receiver = fe.childForFieldName('value');
   if (!field || !receiver) return undefined;
-  const { path } = where;
+  const up = ancestorsToStatement(fe);
   const chain: ChainLink[] = [];
   let cur = fe;
-  let at = d; // depth of `cur`
-  while (chain.length < MAX_CHAIN && at >= 2) {
-    const member = path[at - 1];
-    const call = path[at - 2];
-    if (member.type !== 'field_expression' || member.childForFieldName('value')?.id !== cur.id || call.type !== 'call_expression' || call.childForFieldName('function')?.id !== member.id) break;
+  let at = -1; // index in `up` of `cur`'s parent is at + 1
+  while (chain.length < MAX_CHAIN) {
+    const member = up[at + 1];
+    const call = up[at + 2];
+    if (member?.type !== 'field_expression' || member.childForFieldName('value')?.id !== cur.id || call?.type !== 'call_expression' || call.childForFieldName('function')?.id !== member.id) break;
     const arg = firstArg(call);
     chain.push({ name: member.childForFieldName('field')!.text, start: cur.endIndex, end: call.endIndex, arg: arg ? shapeOf(arg) : undefined });
     cur = call;
-    at -= 2;
+    at += 2;
   }
   let target = cur;
   let targetAt = at;
-  const parentOf = (depth: number) => (depth > 0 ? path[depth - 1] : undefined);
-  const deref = parentOf(targetAt);
+  const deref = up[targetAt + 1];
   if (deref?.type === 'unary_expression' && deref.child(0)?.type === '*') {
     target = deref;
-    targetAt--;
+    targetAt++;
   }
-  const up = parentOf(targetAt);
-  const assign = up?.type === 'assignment_expression' && up.childForFieldName('left')?.id === target.id ? up : undefined;
+  const parent = up[targetAt + 1];
+  const assign = parent?.type === 'assignment_expression' && parent.childForFieldName('left')?.id === target.id ? parent : undefined;
   const right = assign?.childForFieldName('right');
   const onSelf = receiver.type === 'self';
   return {
-    field: field.text, kind: 'access', owner: onSelf ? implTypeName(d, where) : undefined, onSelf, value: right ? shapeOf(right) : undefined,
-    chain, resultUsed: !assign && parentOf(at)?.type !== 'expression_statement', start: fe.startIndex, end: fe.endIndex, ...statementLine(fe, d, where, text),
+    field: field.text, kind: 'access', owner: onSelf ? implTypeName(fe) : undefined, onSelf, value: right ? shapeOf(right) : undefined,
+    chain, resultUsed: !assign && up[at + 1]?.type !== 'expression_statement', start: fe.startIndex, end: fe.endIndex, ...statementLine(fe, up, text),
   };
 }
 
-function initSite(init: Node, kind: 'init' | 'shorthand', d: number, where: Where, text: string): FieldSite | undefined {
+function initSite(init: Node, kind: 'init' | 'shorthand', text: string): FieldSite | undefined {
   const name = kind === 'init' ? init.childForFieldName('field') : init.namedChildren[0];
   if (!name) return undefined;
   const value = kind === 'init' ? init.childForFieldName('value') : null;
+  const up = ancestorsToStatement(init);
   return {
-    field: name.text, kind, owner: literalOwner(d, where), onSelf: false, value: value ? shapeOf(value) : undefined, chain: [], resultUsed: false,
-    start: init.startIndex, end: init.endIndex, ...statementLine(init, d, where, text),
+    field: name.text, kind, owner: literalOwner(init, up), onSelf: false, value: value ? shapeOf(value) : undefined, chain: [], resultUsed: false,
+    start: init.startIndex, end: init.endIndex, ...statementLine(init, up, text),
   };
-}
-
-/** True for the `name` in `x.name(…)`: a method call, not a field access. */
-function isMethodName(fe: Node, parent: Node | undefined): boolean {
-  return parent?.type === 'call_expression' && parent.childForFieldName('function')?.id === fe.id;
 }
 
 /** After the last top-level `use`, inner attribute or inner doc comment (a `use` may not precede those). */
@@ -218,29 +223,34 @@ function useInsertOffset(root: Node, text: string): number {
   return after;
 }
 
-/** One iterative walk (ancestors kept on a path: no `node.parent`, which costs O(depth) per call). */
+const SITES_QUERY = `
+(field_expression) @access
+(call_expression function: (field_expression) @callee)
+(field_initializer) @init
+(shorthand_field_initializer) @shorthand
+(mod_item body: (declaration_list) @module)
+(struct_item) @struct`;
+
+/** One native query finds the candidates; each is then read with a few bounded parent steps. */
 export function collectFieldSites(root: Node): FieldSites {
   const text = root.text;
   const sites: FieldSite[] = [];
   const modules: { start: number; end: number }[] = [];
   const derives: FieldSites['weakIncompatibleDerives'] = {};
-  const where: Where = { path: [], holderAt: [], implAt: [] };
-  walkWithAncestors(root, (node, path) => {
-    const d = path.length;
-    where.path = path;
-    where.holderAt[d] = STATEMENT_HOLDERS.has(node.type) ? d : d > 0 ? where.holderAt[d - 1] : -1;
-    where.implAt[d] = node.type === 'impl_item' ? d : d > 0 ? where.implAt[d - 1] : -1;
+  const captures = query(SITES_QUERY).captures(root);
+  const callees = new Set(captures.filter((c) => c.name === 'callee').map((c) => c.node.id));
+  for (const { name, node } of captures) {
     let site: FieldSite | undefined;
-    if (node.type === 'field_expression') site = isMethodName(node, path[d - 1]) ? undefined : accessSite(node, d, where, text);
-    else if (node.type === 'field_initializer') site = initSite(node, 'init', d, where, text);
-    else if (node.type === 'shorthand_field_initializer') site = initSite(node, 'shorthand', d, where, text);
-    else if (node.type === 'declaration_list' && path[d - 1]?.type === 'mod_item') modules.push({ start: node.startIndex, end: node.endIndex });
-    else if (node.type === 'struct_item') {
-      const name = node.childForFieldName('name')?.text;
-      const bad = name ? incompatibleDerives(node) : [];
-      if (name && bad.length) derives[name] = { traits: bad, ...statementLine(node, d, where, text) };
+    if (name === 'access' && !callees.has(node.id)) site = accessSite(node, text);
+    else if (name === 'init') site = initSite(node, 'init', text);
+    else if (name === 'shorthand') site = initSite(node, 'shorthand', text);
+    else if (name === 'module') modules.push({ start: node.startIndex, end: node.endIndex });
+    else if (name === 'struct') {
+      const structName = node.childForFieldName('name')?.text;
+      const bad = structName ? incompatibleDerives(node) : [];
+      if (structName && bad.length) derives[structName] = { traits: bad, ...statementLine(node, ancestorsToStatement(node), text) };
     }
     if (site) sites.push(site);
-  });
+  }
   return { sites, useInsertAt: useInsertOffset(root, text), modules, weakIncompatibleDerives: derives };
 }
