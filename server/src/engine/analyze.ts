@@ -6,7 +6,7 @@ import { Workspace } from './workspace';
 import { looseFileCrate, type CrateInfo } from './crate';
 import type { SourceFile } from './source';
 import { defaultSettings, type EngineSettings, type Finding, type Report, type Rule } from './rule';
-import { functionItems, nestsDeeperThan } from './syntax';
+import { functionItems } from './syntax';
 import { isSuppressed } from './suppress';
 import { rules as allRules } from '../rules';
 
@@ -150,7 +150,6 @@ export class Engine {
         continue;
       }
       const own: Finding[] = [];
-      if (nestsDeeperThan(fn)) continue; // machine-made nesting: the rules' walks would take minutes
       for (const rule of rules) {
         if (!rule.checkFunction || (rule.mentions && !rule.mentions.some((word) => fnText.includes(word)))) continue;
         this.runRule(rule, file, own, (ctx) => rule.checkFunction!({ ...ctx, fn, impl }));

@@ -69,7 +69,10 @@ export function statementIn(block: Node, node: Node): Node | null {
   return cur && cur.parent?.id === block.id ? cur : null;
 }
 
-/** Function items of a file: top level, in impls, traits and inline modules; with the impl they belong to. */
+/**
+ * Function items of a file: top level, in impls, traits and inline modules; with the impl they belong to.
+ * Functions nesting deeper than MAX_ANALYSED_DEPTH are left out: every analysis would take minutes on them.
+ */
 export function functionItems(root: Node): { fn: Node; impl: Node | null }[] {
   const out: { fn: Node; impl: Node | null }[] = [];
   // An explicit stack of item lists, in source order: 10,000 nested `mod`s must not overflow the JS stack.
@@ -82,7 +85,9 @@ export function functionItems(root: Node): { fn: Node; impl: Node | null }[] {
     }
     const child = top.items[top.next++];
     if (!child) continue;
-    if (child.type === 'function_item') out.push({ fn: child, impl: top.impl });
+    if (child.type === 'function_item') {
+      if (!nestsDeeperThan(child)) out.push({ fn: child, impl: top.impl });
+    }
     else if (child.type === 'impl_item' || child.type === 'trait_item' || child.type === 'mod_item') {
       const body = child.childForFieldName('body');
       if (body) stack.push({ items: body.namedChildren, next: 0, impl: child.type === 'mod_item' ? null : child });

@@ -64,7 +64,11 @@ export function canonicalPath(written: string, uses: UseMap): string {
   return path;
 }
 
-function collectUse(node: Node, prefix: string, out: UseMap): void {
+/** `use a::{b::{c::{…}}}` nested deeper than this brings in nothing: no real import is, and recursion must stay shallow. */
+const MAX_USE_DEPTH = 32;
+
+function collectUse(node: Node, prefix: string, out: UseMap, depth = 0): void {
+  if (depth > MAX_USE_DEPTH) return;
   const join = (a: string, b: string) => (a ? `${a}::${b}` : b);
   switch (node.type) {
     case 'identifier':
@@ -93,11 +97,11 @@ function collectUse(node: Node, prefix: string, out: UseMap): void {
     case 'scoped_use_list': {
       const target = node.childForFieldName('path');
       const list = node.childForFieldName('list');
-      if (list) collectUse(list, join(prefix, target ? target.text : ''), out);
+      if (list) collectUse(list, join(prefix, target ? target.text : ''), out, depth + 1);
       return;
     }
     case 'use_list':
-      for (const child of node.namedChildren) if (child) collectUse(child, prefix, out);
+      for (const child of node.namedChildren) if (child) collectUse(child, prefix, out, depth + 1);
       return;
   }
 }
