@@ -17,13 +17,12 @@ const NON_BLOCKING = /^try_/;
 /** Locks that may be taken again by the thread holding them. */
 const REENTRANT = new Set(['parking_lot::ReentrantMutex', 'lock_api::ReentrantMutex']);
 
-/** Whether holding `first` makes `second` wait: any two mutex locks; for an RwLock, unless both only read. */
-function conflicts(first: Acquisition, second: Acquisition): boolean {
-  if (first.lock.shape === 'mutex') return true;
-  if (first.lock.shape !== 'rwlock') return false;
-  const [a, b] = [first.method, second.method];
-  if (EXCLUSIVE.has(a) || EXCLUSIVE.has(b)) return true;
-  return UPGRADABLE.has(a) && UPGRADABLE.has(b);
+/** Whether holding a guard taken with `held` makes `wanted` on the same lock wait: always for a mutex; for an RwLock unless both read. */
+export function mustWait(shape: string, held: string, wanted: string): boolean {
+  if (shape === 'mutex') return true;
+  if (shape !== 'rwlock') return false;
+  if (EXCLUSIVE.has(held) || EXCLUSIVE.has(wanted)) return true;
+  return UPGRADABLE.has(held) && UPGRADABLE.has(wanted);
 }
 
 /** Both acquisitions of one lock we can name: same declaration, or (judged by shape) the same receiver text. */
@@ -73,7 +72,7 @@ function findDoubleLocks(acqs: Acquisition[], env: TypeEnv, ctx: FunctionContext
     if (!eligible(second) || NON_BLOCKING.test(second.method)) continue;
     for (const first of acqs) {
       if (first === second || !eligible(first) || first.body?.id !== second.body?.id) continue;
-      if (!sameLock(first, second) || !conflicts(first, second)) continue;
+      if (!sameLock(first, second) || !mustWait(first.lock.shape, first.method, second.method)) continue;
       const at = second.call.startIndex;
       const life = lifeOf(first);
       // Before the first acquisition only through a loop's next iteration.

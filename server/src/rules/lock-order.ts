@@ -8,9 +8,7 @@ import { type Acquisition } from '../engine/resolve/locks';
 import { analyseFunction } from '../engine/held-across-await';
 import { guardLife, isAlive } from '../engine/lifetimes';
 import { functionItems } from '../engine/syntax';
-import { mayNestLocks, withAwaitedGuard } from './double-lock';
-
-const EXCLUSIVE = new Set(['write', 'try_write', 'write_arc', 'try_write_for', 'upgradable_read', 'try_upgradable_read']);
+import { mayNestLocks, mustWait, withAwaitedGuard } from './double-lock';
 
 interface LockUse {
   /** Workspace-wide identity of the lock's declaration. */
@@ -70,14 +68,10 @@ function pairsOf(ctx: RuleContext, fn: Node, impl: Node | null): LockPair[] {
   return pairs;
 }
 
-/** Whether two uses of one lock exclude each other (a mutex always; an RwLock unless both read). */
-function excludes(a: LockUse, b: LockUse): boolean {
-  return a.shape === 'mutex' || EXCLUSIVE.has(a.method) || EXCLUSIVE.has(b.method);
-}
 
 /** `p` (A then B) and `q` (B then A) deadlock when each one's wait conflicts with the other's hold. */
 function inverted(p: LockPair, q: LockPair): boolean {
-  return p.outer.key === q.inner.key && p.inner.key === q.outer.key && excludes(p.inner, q.outer) && excludes(q.inner, p.outer);
+  return p.outer.key === q.inner.key && p.inner.key === q.outer.key && mustWait(p.inner.shape, q.outer.method, p.inner.method) && mustWait(q.inner.shape, p.outer.method, q.inner.method);
 }
 
 export const lockOrder: Rule = {
