@@ -78,10 +78,13 @@ export class SiteIndex {
   private readonly byField = new Map<string, { path: string; site: FieldSite }[]>();
   private readonly owners = new Map<string, number>();
   readonly files = new Map<string, FieldSites>();
+  /** Every file's sites were fully collected (no machine-made nesting cut a walk short). */
+  complete = true;
 
   constructor(readonly ws: Workspace, sitesByFile: Iterable<{ path: string; data: FieldSites }>) {
     for (const { path, data } of sitesByFile) {
       this.files.set(path, data);
+      if (!data.complete) this.complete = false;
       for (const site of data.sites) {
         const list = this.byField.get(site.field) ?? [];
         list.push({ path, site });
@@ -139,7 +142,7 @@ function overlaps(a: TextEdit, b: TextEdit): boolean {
 export function downgradeFix(edge: Edge, index: SiteIndex): Fix | undefined {
   const declFacts = index.ws.factsOf(edge.from.path);
   const declSites = index.files.get(edge.from.path);
-  if (!edge.strongRef?.node || !declFacts || !declSites || edge.from.facts.kind !== 'struct' || /^\d+$/.test(edge.field.name)) return undefined;
+  if (!index.complete || !edge.strongRef?.node || !declFacts || !declSites || edge.from.facts.kind !== 'struct' || /^\d+$/.test(edge.field.name)) return undefined;
   const rc = edge.strong === 'arc' ? 'std::sync::Arc' : 'std::rc::Rc';
   const weak = edge.strong === 'arc' ? 'std::sync::Weak' : 'std::rc::Weak';
   const label = `${edge.from.name}.${edge.field.name}`;

@@ -15,10 +15,16 @@ const UNSAFE_QUERY = `
 (function_item (function_modifiers)) @api
 (function_signature_item (function_modifiers)) @api`;
 
+/** Parent steps per file: in machine-made nesting each costs O(depth); past it, anchors are the nodes themselves. */
+interface Budget {
+  steps: number;
+}
+const CLIMB_BUDGET = 50_000;
+
 /** Ancestors, innermost first, until `stop` matches (included) or `limit` steps: `node.parent` costs O(depth). */
-function climb(node: Node, stop: (n: Node) => boolean, limit: number): Node[] {
+function climb(node: Node, stop: (n: Node) => boolean, limit: number, budget: Budget): Node[] {
   const out: Node[] = [];
-  for (let p = node.parent; p && out.length < limit; p = p.parent) {
+  for (let p = node.parent; p && out.length < limit && budget.steps-- > 0; p = p.parent) {
     out.push(p);
     if (stop(p)) break;
   }
@@ -31,17 +37,17 @@ const isPub = (node: Node) => node.namedChildren.find((c) => c?.type === 'visibi
  * `pub unsafe fn` (free or inherent method; trait impls are documented on the trait) or `pub unsafe trait`: its users
  * need its contract. Returns the part to underline: `unsafe fn name` / `unsafe trait Name`.
  */
-function publicUnsafeApi(node: Node): { start: number; end: number } | undefined {
+function publicUnsafeApi(node: Node, budget: Budget): { start: number; end: number } | undefined {
   const name = node.childForFieldName('name');
   if (!name) return undefined;
   if (node.type === 'trait_item') {
     const kw = node.children.find((c) => c?.type === 'unsafe');
-    return kw && isPub(node) && exportedModules(node) ? { start: kw.startIndex, end: name.endIndex } : undefined;
+    return kw && isPub(node) && exportedModules(node, budget) ? { start: kw.startIndex, end: name.endIndex } : undefined;
   }
   if (node.type !== 'function_item' && node.type !== 'function_signature_item') return undefined;
   const modifiers = node.namedChildren.find((c) => c?.type === 'function_modifiers');
   if (!modifiers || !/\bunsafe\b/.test(modifiers.text)) return undefined;
-  const up = exportedModules(node);
+  const up = exportedModules(node, budget);
   if (!up) return undefined;
   const owner = up[1];
   // Methods of a `pub trait` are public through it; methods of a trait impl are documented on the trait.
@@ -53,8 +59,8 @@ function publicUnsafeApi(node: Node): { start: number; end: number } | undefined
  * The item's ancestors (innermost first) when every inline `mod` around it is `pub`, else undefined. Items sit
  * shallow, so climbing to the file is cheap; one too deep to reach it is treated as not exported.
  */
-function exportedModules(node: Node): Node[] | undefined {
-  const up = climb(node, (n) => n.type === 'source_file', 64);
+function exportedModules(node: Node, budget: Budget): Node[] | undefined {
+  const up = climb(node, (n) => n.type === 'source_file', 64, budget);
   if (up[up.length - 1]?.type !== 'source_file') return undefined;
   return up.every((p) => p.type !== 'mod_item' || isPub(p)) ? up : undefined;
 }
@@ -96,8 +102,8 @@ function insertSafetySection(path: string, text: string, item: Node): Fix {
  * The block itself, then each enclosing expression up to its statement, let or item: a comment above any of them
  * counts. In absurdly deep expressions only the innermost few and the statement are kept (sibling lookups cost O(depth)).
  */
-function anchorsOf(node: Node): Node[] {
-  const up = climb(node, (n) => STATEMENT_HOLDERS.has(n.type), MAX_CLIMB);
+function anchorsOf(node: Node, budget: Budget): Node[] {
+  const up = climb(node, (n) => STATEMENT_HOLDERS.has(n.type), MAX_CLIMB, budget);
   const anchors = [node, ...(STATEMENT_HOLDERS.has(up[up.length - 1]?.type ?? '') ? up.slice(0, -1) : up)];
   return anchors.length <= MAX_ANCHORS ? anchors : [...anchors.slice(0, MAX_ANCHORS - 1), anchors[anchors.length - 1]];
 }
@@ -163,9 +169,10 @@ export const unsafeWithoutSafetyComment: Rule = {
   checkFile(ctx: RuleContext) {
     const { file } = ctx;
     const root = isCrateRoot(file.path);
+    const budget: Budget = { steps: CLIMB_BUDGET };
     for (const { name, node } of query(UNSAFE_QUERY).captures(file.root)) {
       if (name === 'api') {
-        const api = root ? publicUnsafeApi(node) : undefined;
+        const api = root ? publicUnsafeApi(node, budget) : undefined;
         if (!api || hasSafetySection(node)) continue;
         const what = node.type === 'trait_item' ? '`pub unsafe trait`' : '`pub unsafe fn`';
         ctx.report({
@@ -176,7 +183,7 @@ export const unsafeWithoutSafetyComment: Rule = {
         });
         continue;
       }
-      const anchors = anchorsOf(node);
+      const anchors = anchorsOf(node, budget);
       if (anchors.some(hasSafetyComment)) continue;
       const what = node.type === 'impl_item' ? '`unsafe impl`' : '`unsafe` block';
       ctx.report({

@@ -42,6 +42,8 @@ export interface FieldSite {
 
 export interface FieldSites {
   sites: FieldSite[];
+  /** False when the file nests so deep that collecting stopped early: a fix built from these sites could miss some. */
+  complete: boolean;
   /** A line start where a new `use` item may be inserted (after the last top-level `use`, or after inner attributes). */
   useInsertAt: number;
   /** Inline `mod { … }` bodies: imports of the file's top level are not in scope there. */
@@ -121,9 +123,9 @@ export function shapeOf(node: Node, depth = 0): ValueShape {
  * A site's ancestors, innermost first, up to and including its statement holder (a block, the file, a module body,
  * a struct literal's field list), at most MAX_CLIMB of them: `node.parent` costs O(depth), so climbs stay short.
  */
-function ancestorsToStatement(node: Node): Node[] {
+function ancestorsToStatement(node: Node, budget: Budget): Node[] {
   const out: Node[] = [];
-  for (let p = node.parent; p && out.length < MAX_CLIMB; p = p.parent) {
+  for (let p = node.parent; p && out.length < MAX_CLIMB && budget.steps-- > 0; p = p.parent) {
     out.push(p);
     if (STATEMENT_HOLDERS.has(p.type)) break;
   }
@@ -131,6 +133,11 @@ function ancestorsToStatement(node: Node): Node[] {
 }
 
 const MAX_CLIMB = 48;
+/** Parent steps per file: machine-made nesting makes each step cost O(depth); past the budget the sites are incomplete. */
+const CLIMB_BUDGET = 50_000;
+interface Budget {
+  steps: number;
+}
 const STATEMENT_HOLDERS = new Set(['block', 'source_file', 'declaration_list', 'field_initializer_list']);
 
 /** The statement (or item) containing `node` (`up` = its ancestors, innermost first): line start and indentation. */
@@ -143,9 +150,9 @@ function statementLine(node: Node, up: Node[], text: string): { lineStart: numbe
 }
 
 /** The type name of the `impl` around `node`: `impl<T> Foo<T>` -> `Foo` (searched a bounded number of levels up). */
-function implTypeName(node: Node): string | undefined {
+function implTypeName(node: Node, budget: Budget): string | undefined {
   let steps = 0;
-  for (let p = node.parent; p && steps < 4 * MAX_CLIMB; p = p.parent, steps++) {
+  for (let p = node.parent; p && steps < 4 * MAX_CLIMB && budget.steps-- > 0; p = p.parent, steps++) {
     if (p.type !== 'impl_item') continue;
     const t = p.childForFieldName('type');
     const base = t?.type === 'generic_type' ? t.childForFieldName('type') : t;
@@ -154,21 +161,21 @@ function implTypeName(node: Node): string | undefined {
   return undefined;
 }
 
-function literalOwner(init: Node, up: Node[]): string | undefined {
+function literalOwner(init: Node, up: Node[], budget: Budget): string | undefined {
   const literal = up[0]?.type === 'field_initializer_list' ? up[0].parent : undefined;
   if (literal?.type !== 'struct_expression') return undefined;
   const name = literal.childForFieldName('name');
   const base = name?.type === 'generic_type_with_turbofish' || name?.type === 'generic_type' ? name.childForFieldName('type') : name;
   const written = base ? last(base.text) : undefined;
-  return written === 'Self' ? implTypeName(init) : written;
+  return written === 'Self' ? implTypeName(init, budget) : written;
 }
 
 /** Method calls applied to `fe` (`.borrow().clone()`), then whether the result is stored into (`*… = v`, `… = v`). */
-function accessSite(fe: Node, text: string): FieldSite | undefined {
+function accessSite(fe: Node, text: string, budget: Budget): FieldSite | undefined {
   const field = fe.childForFieldName('field');
   const receiver = fe.childForFieldName('value');
   if (!field || !receiver) return undefined;
-  const up = ancestorsToStatement(fe);
+  const up = ancestorsToStatement(fe, budget);
   const chain: ChainLink[] = [];
   let cur = fe;
   let at = -1; // index in `up` of `cur`'s parent is at + 1
@@ -193,18 +200,18 @@ function accessSite(fe: Node, text: string): FieldSite | undefined {
   const right = assign?.childForFieldName('right');
   const onSelf = receiver.type === 'self';
   return {
-    field: field.text, kind: 'access', owner: onSelf ? implTypeName(fe) : undefined, onSelf, value: right ? shapeOf(right) : undefined,
+    field: field.text, kind: 'access', owner: onSelf ? implTypeName(fe, budget) : undefined, onSelf, value: right ? shapeOf(right) : undefined,
     chain, resultUsed: !assign && up[at + 1]?.type !== 'expression_statement', start: fe.startIndex, end: fe.endIndex, ...statementLine(fe, up, text),
   };
 }
 
-function initSite(init: Node, kind: 'init' | 'shorthand', text: string): FieldSite | undefined {
+function initSite(init: Node, kind: 'init' | 'shorthand', text: string, budget: Budget): FieldSite | undefined {
   const name = kind === 'init' ? init.childForFieldName('field') : init.namedChildren[0];
   if (!name) return undefined;
   const value = kind === 'init' ? init.childForFieldName('value') : null;
-  const up = ancestorsToStatement(init);
+  const up = ancestorsToStatement(init, budget);
   return {
-    field: name.text, kind, owner: literalOwner(init, up), onSelf: false, value: value ? shapeOf(value) : undefined, chain: [], resultUsed: false,
+    field: name.text, kind, owner: literalOwner(init, up, budget), onSelf: false, value: value ? shapeOf(value) : undefined, chain: [], resultUsed: false,
     start: init.startIndex, end: init.endIndex, ...statementLine(init, up, text),
   };
 }
@@ -239,18 +246,20 @@ export function collectFieldSites(root: Node): FieldSites {
   const derives: FieldSites['weakIncompatibleDerives'] = {};
   const captures = query(SITES_QUERY).captures(root);
   const callees = new Set(captures.filter((c) => c.name === 'callee').map((c) => c.node.id));
+  const budget: Budget = { steps: CLIMB_BUDGET };
   for (const { name, node } of captures) {
+    if (budget.steps <= 0) break;
     let site: FieldSite | undefined;
-    if (name === 'access' && !callees.has(node.id)) site = accessSite(node, text);
-    else if (name === 'init') site = initSite(node, 'init', text);
-    else if (name === 'shorthand') site = initSite(node, 'shorthand', text);
+    if (name === 'access' && !callees.has(node.id)) site = accessSite(node, text, budget);
+    else if (name === 'init') site = initSite(node, 'init', text, budget);
+    else if (name === 'shorthand') site = initSite(node, 'shorthand', text, budget);
     else if (name === 'module') modules.push({ start: node.startIndex, end: node.endIndex });
     else if (name === 'struct') {
       const structName = node.childForFieldName('name')?.text;
       const bad = structName ? incompatibleDerives(node) : [];
-      if (structName && bad.length) derives[structName] = { traits: bad, ...statementLine(node, ancestorsToStatement(node), text) };
+      if (structName && bad.length) derives[structName] = { traits: bad, ...statementLine(node, ancestorsToStatement(node, budget), text) };
     }
     if (site) sites.push(site);
   }
-  return { sites, useInsertAt: useInsertOffset(root, text), modules, weakIncompatibleDerives: derives };
+  return { sites, complete: budget.steps > 0, useInsertAt: useInsertOffset(root, text), modules, weakIncompatibleDerives: derives };
 }
