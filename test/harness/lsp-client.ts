@@ -165,7 +165,9 @@ export class LspClient {
       fs.writeFileSync(rulesFile, TEST_RULES_SOURCE);
       env.BLINDSPOT_TEST_RULES = rulesFile;
     }
-    const proc = spawn(process.execPath, [SERVER, '--stdio'], { env, stdio: 'pipe' });
+    // BLINDSPOT_PROF=DIR writes a CPU profile of each server process there (for finding hot spots).
+    const profile = process.env.BLINDSPOT_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BLINDSPOT_PROF}`] : [];
+    const proc = spawn(process.execPath, [...profile, SERVER, '--stdio'], { env, stdio: 'pipe' });
     const conn = createProtocolConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
     const client = new LspClient(proc, conn, options, rulesFile);
     client.wire();
