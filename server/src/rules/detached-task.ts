@@ -3,7 +3,7 @@
 import type { Node } from '../engine/parser';
 import type { Rule, RuleContext } from '../engine/rule';
 import { functionItems, isBodyBoundary, walk } from '../engine/syntax';
-import { callArgs, callPath, calleeOf, importedNamesOf, scopedUses } from '../engine/resolve/calls';
+import { callArgs, callPath, calleeOf, importedNamesOf, methodCall, scopedUses } from '../engine/resolve/calls';
 import type { UseMap } from '../engine/resolve/paths';
 import { isTestCode } from '../engine/test-code';
 
@@ -15,6 +15,7 @@ const SPAWNERS = new Set([
   'std::thread::spawn',
   'async_std::task::spawn',
   'async_std::task::spawn_local',
+  'tokio::task::spawn_blocking',
 ]);
 
 /** Macros that end the task by panicking. */
@@ -24,7 +25,11 @@ const LOOPS = new Set(['loop_expression', 'while_expression', 'for_expression'])
 
 /** The handle is discarded right away: `tokio::spawn(..);` or `let _ = tokio::spawn(..);`. */
 function handleDropped(call: Node): boolean {
-  const parent = call.parent;
+  let parent = call.parent;
+  // `Builder::new().spawn(f).unwrap();`: the io::Result is unwrapped and the handle inside dropped.
+  while (parent?.type === 'field_expression' && ['unwrap', 'expect'].includes(parent.childForFieldName('field')?.text ?? '') && parent.parent?.type === 'call_expression') {
+    parent = parent.parent.parent;
+  }
   if (parent?.type === 'expression_statement') return true;
   return parent?.type === 'let_declaration' && parent.childForFieldName('pattern')?.text === '_';
 }
@@ -137,15 +142,25 @@ function spawnerWrappers(root: Node, fileUses: UseMap): Set<string> {
   return wrappers;
 }
 
+/** `std::thread::Builder::new().name(..).spawn(f)`: a thread spawned through the builder. */
+function isThreadBuilderSpawn(call: Node, uses: UseMap): boolean {
+  const m = methodCall(call);
+  if (m?.name !== 'spawn') return false;
+  let root: Node = m.receiver;
+  for (let inner = methodCall(root); inner; inner = methodCall(root)) root = inner.receiver;
+  return callPath(root, uses) === 'std::thread::Builder::new';
+}
+
 function checkSpawn(ctx: RuleContext, call: Node, uses: UseMap, fns: Map<string, Node | null>, wrappers: Set<string>): void {
-  const path = callPath(call, uses);
-  const wrapped = !!path && wrappers.has(path) && calleeOf(call)?.type === 'identifier';
+  const builder = isThreadBuilderSpawn(call, uses);
+  const path = builder ? 'std::thread::spawn' : callPath(call, uses);
+  const wrapped = !builder && !!path && wrappers.has(path) && calleeOf(call)?.type === 'identifier';
   if (!path || !(SPAWNERS.has(path) || wrapped) || !handleDropped(call)) return;
   const arg = callArgs(call)[0];
   const body = arg && spawnedBody(arg, fns);
   const loop = body && topLevelLoop(body);
   if (!loop || loopCanEnd(loop, uses)) return;
-  const callee = calleeOf(call)!;
+  const callee = builder ? methodCall(call)!.nameNode : calleeOf(call)!;
   const what = path === 'std::thread::spawn' ? 'thread' : 'task';
   const via = wrapped ? ` (\`${path}\` spawns it and drops the handle)` : '';
   ctx.report({
