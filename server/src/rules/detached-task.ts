@@ -182,7 +182,7 @@ export const detachedTask: Rule = {
   docs: {
     summary: 'A spawned task or thread whose handle is dropped runs an endless loop nothing can stop.',
     whatItDoes:
-      'Flags `tokio::spawn`, `tokio::task::spawn_local`, `std::thread::spawn` and `async_std::task::spawn` calls whose handle is discarded (`spawn(..);` or `let _ = spawn(..)`) when the spawned body reaches an unconditional `loop` with no `break`, `return`, `?`, panic or `select!` branch that leaves it. The body may be an async block, a closure, or a function of the same file.',
+      'Flags `tokio::spawn`, `tokio::task::spawn_local`, `tokio::task::spawn_blocking`, `std::thread::spawn` (also through `thread::Builder`), `async_std::task::spawn` and same-file helpers that spawn their argument, when the handle is discarded (`spawn(..);` or `let _ = spawn(..)`) when the spawned body reaches an unconditional `loop` with no `break`, `return`, `?`, panic or `select!` branch that leaves it. The body may be an async block, a closure, or a function of the same file.',
     whyBad:
       'Such a task can never finish and nobody holds a way to stop it: it keeps its captured state (buffers, connections, `Arc`s) alive until the process exits, keeps working after shutdown began, and if it panics the error is silently lost. Tasks that pile up this way are a memory leak in safe code.',
     example: 'tokio::spawn(async move {\n    loop {\n        interval.tick().await;\n        metrics.flush().await;\n    }\n});',
