@@ -184,7 +184,9 @@ export class BlindspotServer {
     const doc = this.docs.close(uri);
     if (!doc) return;
     // No tree is kept for a closed file: a scanned file goes back to what the disk says, others vanish.
-    if (this.settings.workspaceScan && isDiskPath(doc.path) && (await scannedFolderOf(this.folders, doc.path))) {
+    const scanned = this.settings.workspaceScan && isDiskPath(doc.path) && (await scannedFolderOf(this.folders, doc.path));
+    if (this.docs.get(uri)) return; // reopened meanwhile: the buffer rules again
+    if (scanned) {
       await this.scanner.check(doc.path);
     } else {
       this.engine.workspace.removeFile(doc.path);
