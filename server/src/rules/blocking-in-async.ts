@@ -430,7 +430,7 @@ export const blockingInAsync: Rule = {
     useInstead:
       'async fn poll_status(path: &str) -> String {\n    tokio::time::sleep(Duration::from_secs(1)).await;\n    tokio::fs::read_to_string(path).await.unwrap()\n}\n// or, for CPU-heavy or unavoidable blocking work:\nlet data = tokio::task::spawn_blocking(move || expensive(&input)).await?;',
     differences:
-      'clippy has no general lint for blocking calls in async code (`clippy::disallowed_methods` can be configured by hand). Blindspot only flags calls it can resolve: a `recv()` is flagged only when the receiver is known to be a `std::sync::mpsc::Receiver`, and an awaited call is never flagged. Sync helpers called from async fns are not followed.',
+      'clippy has no general lint for blocking calls in async code (`clippy::disallowed_methods` can be configured by hand). Blindspot only flags calls it can resolve: a `recv()` is flagged only when the receiver is known to be a `std::sync::mpsc::Receiver`, and an awaited call is never flagged. Sync helpers called from async fns are not followed, and test code (`#[test]`, `#[tokio::test]`, `#[cfg(test)]`, `tests/`, `benches/`) is skipped. The tokio rewrites are only offered when the crate uses tokio, and are not applied unattended when it also depends on another runtime (tokio timers panic outside a tokio runtime).',
   },
   checkFunction(ctx) {
     // No `async` anywhere in the function: nothing in it runs on an executor.

@@ -189,7 +189,7 @@ export const detachedTask: Rule = {
     useInstead:
       'let token = CancellationToken::new();\nlet child = token.clone();\nlet flusher = tokio::spawn(async move {\n    loop {\n        tokio::select! {\n            _ = child.cancelled() => break,\n            _ = interval.tick() => metrics.flush().await,\n        }\n    }\n});\n// on shutdown:\ntoken.cancel();\nflusher.await?;',
     differences:
-      'clippy has no counterpart. `JoinSet::spawn` is not flagged (the set owns and aborts its tasks), nor is spawning per connection in an accept loop: only the spawned body is judged, and only when it loops forever.',
+      'clippy has no counterpart. `JoinSet::spawn` is not flagged (the set owns and aborts its tasks), nor is spawning per connection in an accept loop: only the spawned body is judged, and only when it loops forever. Test code is skipped.',
   },
   checkFile(ctx) {
     // Text pre-filter: spawners are all called `spawn*`, apart from aliases and same-file wrappers.

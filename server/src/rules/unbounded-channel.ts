@@ -77,7 +77,7 @@ export const unboundedChannel: Rule = {
     example: 'let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();\ntx.send(event)?;',
     useInstead: 'let (tx, mut rx) = tokio::sync::mpsc::channel(1024);\ntx.send(event).await?; // waits while the consumer is behind',
     differences:
-      'clippy has no counterpart. A hint, not a warning: an unbounded channel is fine when the producer is naturally limited (one message per user command, a fixed set of jobs). `sync_channel`, `bounded` and `oneshot`/`watch`/`broadcast` channels are never flagged.',
+      'clippy has no counterpart. A hint, not a warning: an unbounded channel is fine when the producer is naturally limited (one message per user command, a fixed set of jobs). `sync_channel`, `bounded` and `oneshot`/`watch`/`broadcast` channels are never flagged, nor is test code.',
   },
   checkFunction(ctx) {
     if (!mayCallConstructor(ctx.fn.text, ctx.file.facts.uses) || isTestCode(ctx.fn, ctx.file.path, ctx.file.crate.root)) return;
