@@ -75,3 +75,23 @@ test('lock-order: findings follow edits that only shift offsets', () => {
     comp.dispose();
   }
 });
+
+test('lock-order: a changed lock relation bumps workspace.version (other open files re-analyse); shifting offsets does not', () => {
+  const engine = new Engine(rules.filter((r) => r.id === 'lock-order'));
+  const store = engine.openDocument('/ws/src/store.rs', STORE);
+  const comp = engine.openDocument('/ws/src/compactor.rs', compactor('index', 'data'));
+  try {
+    store.analyze();
+    comp.analyze();
+    const settled = engine.workspace.version;
+    comp.applyChanges([{ start: 0, end: 0, text: '// a comment\n' }]);
+    comp.analyze();
+    assert.equal(engine.workspace.version, settled, 'offset-only edits keep per-function caches');
+    comp.setText(compactor('data', 'index'));
+    comp.analyze();
+    assert.ok(engine.workspace.version > settled, 'a new inversion must reach the other open documents');
+  } finally {
+    store.dispose();
+    comp.dispose();
+  }
+});

@@ -92,10 +92,18 @@ export interface Rule {
   /**
    * Per-file data a workspace rule needs beyond FileFacts (e.g. nested lock pairs), computed when a file is
    * indexed or analysed and kept in the Workspace (`ruleDataOf`); an unchanged `signature` keeps the old entry.
+   * `relations` (optional) is its offset-free part: when it changes, other files' findings may change, so it bumps
+   * `Workspace.version` (other open documents get re-analysed), while offset-only changes do not.
    */
-  collectFileData?(ctx: RuleContext): { signature: string; data: unknown };
+  collectFileData?(ctx: RuleContext): RuleData;
   /** Workspace-wide rules; findings may land in any file. */
   checkWorkspace?(ctx: { workspace: Workspace; settings: EngineSettings; report(path: string, finding: Report): void }): void;
+}
+
+export interface RuleData {
+  signature: string;
+  relations?: string;
+  data: unknown;
 }
 
 export interface RuleSetting {

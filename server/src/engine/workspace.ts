@@ -1,13 +1,14 @@
 // Cross-file facts: every known file's structs, aliases and statics, so a field's type resolves across files.
 // Only facts are kept (small); trees of closed files are never held.
 import type { FileFacts, StructFacts, AliasFacts, StaticFacts } from './resolve/facts';
+import type { RuleData } from './rule';
 
 export class Workspace {
   private readonly facts = new Map<string, FileFacts>();
   /** Bumped whenever any file's facts change: per-function caches key on it. */
   version = 0;
   /** Per-file data of workspace rules (e.g. lock-order pairs), by path then rule id. */
-  private readonly ruleData = new Map<string, Map<string, { signature: string; data: unknown }>>();
+  private readonly ruleData = new Map<string, Map<string, RuleData>>();
   /** Bumped when any rule data changes (offsets included): only workspace findings key on it, not function caches. */
   dataVersion = 0;
 
@@ -23,16 +24,21 @@ export class Workspace {
 
   removeFile(path: string): void {
     if (this.facts.delete(path)) this.version++;
-    if (this.ruleData.delete(path)) this.dataVersion++;
+    if (this.ruleData.delete(path)) {
+      this.dataVersion++;
+      this.version++;
+    }
   }
 
   /** Stores a rule's data for a file; `signature` equal to the stored one means unchanged. */
-  setRuleData(path: string, ruleId: string, entry: { signature: string; data: unknown }): void {
-    const byRule = this.ruleData.get(path) ?? new Map<string, { signature: string; data: unknown }>();
-    if (byRule.get(ruleId)?.signature === entry.signature) return;
+  setRuleData(path: string, ruleId: string, entry: RuleData): void {
+    const byRule = this.ruleData.get(path) ?? new Map<string, RuleData>();
+    const previous = byRule.get(ruleId);
+    if (previous?.signature === entry.signature) return;
     byRule.set(ruleId, entry);
     this.ruleData.set(path, byRule);
     this.dataVersion++;
+    if (entry.relations !== undefined && previous?.relations !== entry.relations) this.version++;
   }
 
   /** Every file's data for one rule. */

@@ -92,7 +92,8 @@ export const lockOrder: Rule = {
   collectFileData(ctx) {
     const pairs: LockPair[] = [];
     for (const { fn, impl } of functionItems(ctx.file.root)) pairs.push(...pairsOf(ctx, fn, impl));
-    return { signature: JSON.stringify(pairs), data: pairs };
+    const relations = pairs.map((p) => `${p.outer.key}:${p.outer.method}>${p.inner.key}:${p.inner.method}@${p.fnName}`);
+    return { signature: JSON.stringify(pairs), relations: relations.join('\n'), data: pairs };
   },
   checkWorkspace(ctx) {
     const all: { path: string; pair: LockPair }[] = [];
