@@ -43,6 +43,12 @@ test('unknown URIs, out-of-range positions, stray changes and malformed params: 
     await rejects(client.request('workspace/executeCommand', { command: 'blindspot.noSuchCommand' }), -32602);
     const docs = await client.request<{ markdown?: string }>('workspace/executeCommand', { command: 'blindspot.showRuleDocs', arguments: [42] });
     assert.equal(docs.markdown, undefined);
+    // The docs request the VS Code client uses: a rule's markdown, and the list for a picker.
+    const listed = await client.request<{ markdown?: string; rules: { id: string }[] }>('blindspot/ruleDocs', {});
+    assert.ok(listed.rules.some((r) => r.id === 'lock-across-await') && listed.rules.some((r) => r.id === 'test-flag'));
+    const one = await client.request<{ markdown?: string }>('blindspot/ruleDocs', { ruleId: 'test-flag' });
+    assert.match(one.markdown ?? '', /## What it does/);
+    assert.equal((await client.request<{ markdown?: string }>('blindspot/ruleDocs', null)).markdown, undefined);
     // Still alive and correct.
     const hover = await client.request<Hover>('textDocument/hover', { textDocument: { uri }, position: { line: 2, character: 10 } });
     assert.ok(hover);
@@ -120,10 +126,14 @@ test('files over the size limit, binary text and deep nesting: a clear skip mess
     await client.open('untitled:binary', 'fn main() {}\u0000\u0001', 1);
     const binary = await client.waitForDiagnostics('untitled:binary', () => true, 1);
     assert.match(messageText(binary.diagnostics[0]), /binary/);
-    const deep = `fn main() { let FLAG_ME = ${'('.repeat(1000)}1${')'.repeat(1000)}; }\n`;
-    await client.open('untitled:deep', deep, 1);
-    const nested = await client.waitForDiagnostics('untitled:deep', () => true, 1);
+    const nestedText = (depth: number) => `fn main() { let FLAG_ME = ${'('.repeat(depth)}1${')'.repeat(depth)}; }\n`;
+    await client.open('untitled:nested', nestedText(100), 1);
+    const nested = await client.waitForDiagnostics('untitled:nested', () => true, 1);
     assert.equal(nested.diagnostics.filter((d) => d.code === 'test-flag').length, 1);
+    // 10,000 levels: the engine may decline to analyse it, but the server answers and stays up.
+    await client.open('untitled:deep', nestedText(10_000), 1);
+    await client.waitForDiagnostics('untitled:deep', () => true, 1);
+    await client.request('textDocument/hover', { textDocument: { uri: 'untitled:deep' }, position: { line: 0, character: 20 } });
   } finally {
     assert.equal(await client.stop(), 0);
   }

@@ -196,3 +196,22 @@ test('cross-file facts: a field type changed in another file (on disk or in an o
     fs.rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('workspace folders added and removed: the scan follows', async () => {
+  const first = makeCrate();
+  const second = tempDir();
+  const added = write(second, 'src/lib.rs', FLAGGED);
+  const client = await LspClient.start({ root: first, testRules: true, settings: { workspaceScan: true } });
+  try {
+    await client.waitFor('first scan', scanEnded(client));
+    const before = client.progress.length;
+    await client.notify('workspace/didChangeWorkspaceFolders', { event: { added: [{ uri: fileUri(second), name: 'second' }], removed: [] } });
+    await client.waitFor('second scan', scanEnded(client, before));
+    assert.equal(flaggedIn(client, added), 1);
+    assert.equal(flaggedIn(client, path.join(first, 'src/main.rs')), 1);
+  } finally {
+    assert.equal(await client.stop(), 0);
+    fs.rmSync(first, { recursive: true, force: true });
+    fs.rmSync(second, { recursive: true, force: true });
+  }
+});
