@@ -46,6 +46,9 @@ const BLOCKING_METHODS: Record<string, string[]> = {
   'std::net::UdpSocket': ['recv', 'recv_from', 'send', 'send_to', 'peek', 'peek_from'],
   'std::io::Stdin': ['read_line', 'lines', 'read_to_string', 'read_to_end'],
   'std::sync::mpsc::Receiver': ['recv', 'recv_timeout', 'iter'],
+  'crossbeam_channel::Receiver': ['recv', 'recv_timeout', 'iter'],
+  'crossbeam::channel::Receiver': ['recv', 'recv_timeout', 'iter'],
+  'flume::Receiver': ['recv', 'recv_timeout', 'iter'],
   'std::sync::Condvar': ['wait', 'wait_while', 'wait_timeout', 'wait_timeout_while'],
   'parking_lot::Condvar': ['wait', 'wait_while', 'wait_for', 'wait_until', 'wait_while_for', 'wait_while_until'],
   'std::sync::Barrier': ['wait'],
@@ -90,7 +93,17 @@ const CONSTRUCTOR_RESULTS: Record<string, string> = {
   'std::thread::spawn': 'std::thread::JoinHandle',
 };
 
-const CHANNEL_CONSTRUCTORS = new Set(['std::sync::mpsc::channel', 'std::sync::mpsc::sync_channel']);
+/** Channel constructors by path, with the (blocking-`recv`) receiver type they return second. */
+const CHANNEL_CONSTRUCTORS = new Map([
+  ['std::sync::mpsc::channel', 'std::sync::mpsc'],
+  ['std::sync::mpsc::sync_channel', 'std::sync::mpsc'],
+  ['crossbeam_channel::unbounded', 'crossbeam_channel'],
+  ['crossbeam_channel::bounded', 'crossbeam_channel'],
+  ['crossbeam::channel::unbounded', 'crossbeam::channel'],
+  ['crossbeam::channel::bounded', 'crossbeam::channel'],
+  ['flume::unbounded', 'flume'],
+  ['flume::bounded', 'flume'],
+]);
 
 const TOKIO_FIX_NOTE = 'Move the blocking work off the executor: tokio::task::spawn_blocking, a dedicated thread, or the async counterpart of this API.';
 
@@ -156,7 +169,8 @@ class LocalTypes {
     if (path) {
       const args = callArgs(call);
       if (CONSTRUCTOR_RESULTS[path]) return ref(CONSTRUCTOR_RESULTS[path]);
-      if (CHANNEL_CONSTRUCTORS.has(path)) return ref('(..)', [ref('std::sync::mpsc::Sender'), ref('std::sync::mpsc::Receiver')]);
+      const channel = CHANNEL_CONSTRUCTORS.get(path);
+      if (channel) return ref('(..)', [ref(`${channel}::Sender`), ref(`${channel}::Receiver`)]);
       if ((path === 'std::sync::Arc::new' || path === 'std::sync::Arc::clone' || path === 'std::rc::Rc::new' || path === 'std::boxed::Box::new') && args[0]) return this.typeOf(args[0], depth + 1);
       if (path.endsWith('::new') && path.includes('::')) return ref(path.slice(0, -'::new'.length));
       return undefined;
@@ -247,7 +261,7 @@ function classifyMethodCall(call: Node, types: LocalTypes, context: Context): Ca
   if (!base || !BLOCKING_METHODS[base.path]?.includes(m.name)) return undefined;
   // Condvar::wait takes the guard; a zero-argument `wait()` is something else.
   if (base.path.endsWith('Condvar') && m.args.length === 0) return undefined;
-  return { call, range, message: `${lastSegment(base.path)}::${m.name} blocks the executor thread inside async code`, context, receiver: m.receiver, kind: 'other' };
+  return { call, range, message: `${base.path}::${m.name} blocks the executor thread inside async code`, context, receiver: m.receiver, kind: 'other' };
 }
 
 const BOUNDARIES = new Set(['function_item', 'async_block', 'closure_expression']);
