@@ -118,10 +118,10 @@ function compareCrate(engine: Engine, dir: string, outDir: string): { both: numb
 }
 
 async function main(): Promise<void> {
-  await initParser();
-  const engine = new Engine(rules.filter((r) => PAIRS[r.id]));
   const args = process.argv.slice(2);
   if (args[0] === '--crate') {
+    await initParser();
+    const engine = new Engine(rules.filter((r) => PAIRS[r.id]));
     const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'blindspot-clippy-'));
     const sum = { both: 0, clippyOnly: 0, blindspotOnly: 0 };
     for (let i = 0; i < args.length; i += 2) {
@@ -138,35 +138,48 @@ async function main(): Promise<void> {
     console.log(`all crates: ${sum.both} agree, ${sum.clippyOnly} only clippy, ${sum.blindspotOnly} only blindspot`);
     return;
   }
-  const files = args.length ? args : defaultFiles();
+  const result = await compareFiles(args.length ? args : defaultFiles());
+  if (typeof result === 'string') {
+    console.error(result);
+    process.exitCode = 2;
+    return;
+  }
+  for (const d of result.differences) console.log(`${d.side === 'clippy' ? 'only clippy   ' : 'only blindspot'}  ${d.file}:${d.line}  ${d.rule}  | ${d.source}`);
+  console.log(`\n${result.files} files: ${result.agree} findings agree, ${result.differences.filter((d) => d.side === 'clippy').length} only clippy, ${result.differences.filter((d) => d.side === 'blindspot').length} only blindspot`);
+}
+
+export interface Difference {
+  /** Relative to the current directory. */
+  file: string;
+  line: number;
+  rule: string;
+  /** Who reports it. */
+  side: 'clippy' | 'blindspot';
+  source: string;
+}
+
+/** Compares single files (default: the std-only leak fixtures); a string when clippy-driver cannot run. */
+export async function compareFiles(files: string[] = defaultFiles()): Promise<{ files: number; agree: number; differences: Difference[] } | string> {
+  await initParser();
+  const engine = new Engine(rules.filter((r) => PAIRS[r.id]));
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'blindspot-clippy-'));
-  const totals = { both: 0, clippyOnly: 0, blindspotOnly: 0 };
+  let agree = 0;
+  const differences: Difference[] = [];
   for (const file of files) {
     const text = fs.readFileSync(file, 'utf8');
     const clippy = clippyHits(file, headers(text).edition, outDir);
-    if (typeof clippy === 'string') {
-      console.error(clippy);
-      process.exitCode = 2;
-      return;
-    }
-    const ours = blindspotHits(engine, file, text);
+    if (typeof clippy === 'string') return clippy;
     const key = (h: Hit) => `${h.lint}:${h.line}`;
     const clippyKeys = new Set(clippy.map(key));
-    const ourKeys = new Set(ours.map(key));
+    const ourKeys = new Set(blindspotHits(engine, file, text).map(key));
     const source = text.split('\n');
     for (const k of new Set([...clippyKeys, ...ourKeys])) {
-      const [lint, line] = [k.slice(0, k.lastIndexOf(':')), Number(k.slice(k.lastIndexOf(':') + 1))];
-      if (clippyKeys.has(k) && ourKeys.has(k)) {
-        totals.both++;
-        continue;
-      }
-      const who = clippyKeys.has(k) ? 'only clippy   ' : 'only blindspot';
-      if (clippyKeys.has(k)) totals.clippyOnly++;
-      else totals.blindspotOnly++;
-      console.log(`${who}  ${path.relative(process.cwd(), file)}:${line}  ${lint}  | ${source[line - 1]?.trim()}`);
+      const [rule, line] = [k.slice(0, k.lastIndexOf(':')), Number(k.slice(k.lastIndexOf(':') + 1))];
+      if (clippyKeys.has(k) && ourKeys.has(k)) agree++;
+      else differences.push({ file: path.relative(process.cwd(), file), line, rule, side: clippyKeys.has(k) ? 'clippy' : 'blindspot', source: source[line - 1]?.trim() ?? '' });
     }
   }
-  console.log(`\n${files.length} files: ${totals.both} findings agree, ${totals.clippyOnly} only clippy, ${totals.blindspotOnly} only blindspot`);
+  return { files: files.length, agree, differences };
 }
 
-void main();
+if (require.main === module) void main();
