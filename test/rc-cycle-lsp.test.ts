@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { CodeAction, Hover, MarkupContent, TextDocumentEdit, WorkspaceEdit } from 'vscode-languageserver-protocol';
-import { fileUri, LspClient, SERVER, tempDir } from './harness/lsp-client';
+import { fileUri, LspClient, messageText, SERVER, tempDir } from './harness/lsp-client';
 
 const CASE = path.join(__dirname, 'fixtures', 'rc-cycle', 'multi_file_parent_child');
 
@@ -27,7 +27,7 @@ test('a cross-file cycle: diagnostic, hover path, a two-file Weak fix, not in fi
     const published = await client.waitForDiagnostics(uri, (p) => p.diagnostics.some((d) => d.code === 'rc-cycle'));
     const diagnostic = published.diagnostics.find((d) => d.code === 'rc-cycle')!;
     assert.equal(diagnostic.range.start.line, 7);
-    assert.match(diagnostic.message, /Child\.parent → Parent\.children → Child/);
+    assert.match(messageText(diagnostic), /Child\.parent → Parent\.children → Child/);
     assert.ok((diagnostic.relatedInformation ?? []).some((r) => r.location.uri === fileUri(path.join(dir, 'parent.rs'))), 'the owning edge is related information');
 
     const hover = await client.request<Hover>('textDocument/hover', { textDocument: { uri }, position: diagnostic.range.start });
