@@ -418,18 +418,30 @@ test('--fix keeps a CRLF file CRLF when a fix inserts lines', async () => {
 test('--fix leaves a file untouched when the fixed text would not parse', async () => {
   const text = 'fn main() {\n    breakme();\n    marker();\n}\n';
   const root = tempTree({ 'a.rs': text });
+  const before = fs.statSync(path.join(root, 'a.rs')).mtimeMs;
   const r = await cli(root, ['check', '--fix']);
   assert.equal(fs.readFileSync(path.join(root, 'a.rs'), 'utf8'), text);
-  assert.match(r.stderr, /left a\.rs untouched: applying "Break the file", "Replace with `unmarked\(\)`" would leave the file with syntax errors/);
+  assert.equal(fs.statSync(path.join(root, 'a.rs')).mtimeMs, before, 'not rewritten either');
+  assert.match(r.stderr, /not fixed: a\.rs would not parse after the fix \("Break the file", "Replace with `unmarked\(\)`"\)/);
   assert.equal(r.code, 1, 'the findings are still reported');
   assert.match(r.stdout, /error\[test-breaker\]/);
+  assert.doesNotMatch(r.stdout, /fixed/);
 });
 
-test('--fix still fixes a file that had syntax errors before, when the fix adds none', async () => {
-  const text = 'fn broken( {}\nfn main() {\n    marker();\n}\n';
-  const root = tempTree({ 'a.rs': text });
-  const r = await cli(root, ['check', '--fix']);
-  assert.equal(fs.readFileSync(path.join(root, 'a.rs'), 'utf8'), text.replace('marker()', 'unmarked()'), r.stderr);
+test('--fix never touches a file that already had syntax errors, even when the fix adds none', async () => {
+  // An unclosed parameter list (ERROR node) and a missing `;` (MISSING node).
+  for (const text of ['pub fn broken( {}\nfn main() {\n    marker();\n}\n', 'fn main() {\n    marker();\n    let x = 1\n}\n']) {
+    const root = tempTree({ 'a.rs': text, 'b.rs': MARKED });
+    const r = await cli(root, ['check', '--fix']);
+    assert.equal(fs.readFileSync(path.join(root, 'a.rs'), 'utf8'), text, JSON.stringify(text));
+    assert.match(r.stderr, /not fixed: a\.rs has syntax errors\n/);
+    assert.equal(fs.readFileSync(path.join(root, 'b.rs'), 'utf8'), CLEAN, 'a clean file in the same run is still fixed');
+    assert.match(r.stdout, /warning\[test-marker\]: `marker\(\)` is left in\n --> a\.rs:/, 'the finding is still reported');
+    assert.equal(r.code, 1);
+  }
+  // Without fixes to apply there is nothing to refuse: no note.
+  const quiet = await cli(tempTree({ 'a.rs': 'pub fn broken( {}\n' }), ['check', '--fix']);
+  assert.doesNotMatch(quiet.stderr, /not fixed/);
 });
 
 test('--explain prints the docs; an unknown rule exits 2 with the list of ids', async () => {

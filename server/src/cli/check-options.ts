@@ -28,7 +28,8 @@ honouring .gitignore and skipping target/, .git/ and node_modules/.
 
 Options:
   -f, --format FORMAT     text (default), json or sarif (SARIF 2.1.0)
-      --fix               apply the fixes marked safe and write the files (atomically)
+      --fix               apply the fixes marked safe and write the files (atomically); a file
+                          with syntax errors, or that would have some after the fix, is left alone
       --rule ID           check only this rule (repeatable)
       --disable ID        do not run this rule (repeatable)
       --severity LEVEL    report only findings at or above LEVEL: hint, info, warning, error

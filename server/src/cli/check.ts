@@ -110,7 +110,7 @@ class CheckRun {
       return undefined;
     }
     const shown = displayPath(this.ctx.cwd, filePath);
-    if (fixed.refused) this.ctx.stderr(`blindspot: left ${shown} untouched: ${fixed.refused}\n`);
+    if (fixed.refused) this.ctx.stderr(`blindspot: not fixed: ${shown} ${fixed.refused}\n`);
     let kept = fixed;
     if (fixed.applied.length) {
       try {

@@ -1,19 +1,25 @@
 // `--fix`: applies the fixes marked safe, round after round until none is left (a fix can make room
-// for another), and refuses the whole file when a round would leave syntax errors the original had not.
+// for another). A file is only ever rewritten when it parsed cleanly before and parses cleanly after:
+// one with syntax errors is never fixed, and a round that would leave any ERROR or MISSING node
+// leaves the whole file untouched.
 import type { Engine } from '../engine/analyze';
 import type { CrateInfo } from '../engine/crate';
-import type { Node } from '../engine/parser';
 import type { Finding, Fix } from '../engine/rule';
 import { applyFixes } from '../engine/fixer';
 
 const MAX_ROUNDS = 5;
+
+/** Why a file is left as it is; check.ts prints `not fixed: FILE REASON`. */
+export const SYNTAX_ERRORS = 'has syntax errors';
+export const WOULD_NOT_PARSE = 'would not parse after the fix';
+const PARSE_TIMEOUT = 'could not be re-parsed in time to verify the fix';
 
 export interface FixOutcome {
   text: string;
   /** Findings left in `text`. */
   findings: Finding[];
   applied: Fix[];
-  /** Set when the file is left untouched although fixes were available. */
+  /** Set when the file is left untouched although fixes were available: follows the file's name. */
   refused?: string;
   /** The engine could not analyse the file at all. */
   skipped?: string;
@@ -41,26 +47,15 @@ function withLineEnding(fix: Fix, eol: '\r\n' | '\n'): Fix {
   return { ...fix, edits };
 }
 
-/** ERROR and MISSING nodes; iterative, since broken files can nest deeply. */
-function countSyntaxErrors(root: Node): number {
-  if (!root.hasError) return 0;
-  let count = 0;
-  const stack: Node[] = [root];
-  while (stack.length) {
-    const node = stack.pop()!;
-    if (node.isError || node.isMissing) count++;
-    if (!node.hasError) continue;
-    for (const child of node.children) if (child) stack.push(child);
-  }
-  return count;
-}
-
-/** Syntax errors in `text`, or undefined when it could not be parsed in time. */
-function syntaxErrors(engine: Engine, text: string): number | undefined {
+/**
+ * Whether `text` parses with no ERROR or MISSING node; undefined when the parse timed out.
+ * `hasError` covers both kinds (web-tree-sitter sets it for missing nodes too).
+ */
+function parsesCleanly(engine: Engine, text: string): boolean | undefined {
   const tree = engine.parseText(text);
   if (!tree) return undefined;
   try {
-    return countSyntaxErrors(tree.rootNode);
+    return !tree.rootNode.hasError;
   } finally {
     tree.delete();
   }
@@ -71,14 +66,13 @@ function applyRound(filePath: string, text: string, fixes: Fix[]): { text: strin
     const { texts, applied } = applyFixes(new Map([[filePath, text]]), fixes);
     return { text: texts.get(filePath)!, applied };
   } catch (error) {
-    return { error: `a fix has overlapping edits (${error instanceof Error ? error.message : String(error)})` };
+    return { error: `has a fix with overlapping edits (${error instanceof Error ? error.message : String(error)})` };
   }
 }
 
 export function fixFile(engine: Engine, filePath: string, original: string, crate: CrateInfo): FixOutcome {
   const first = engine.checkText(filePath, original, crate);
   if (first.skipped) return { text: original, findings: [], applied: [], skipped: first.skipped };
-  let errorsBefore: number | undefined; // parsed only when some fix is about to be applied
   const refuse = (why: string): FixOutcome => {
     engine.indexText(filePath, original); // the workspace must describe the text that stays on disk
     return { text: original, findings: first.findings, applied: [], refused: why };
@@ -93,11 +87,11 @@ export function fixFile(engine: Engine, filePath: string, original: string, crat
     const next = applyRound(filePath, text, fixes);
     if ('error' in next) return refuse(next.error);
     if (!next.applied.length || next.text === text) break;
-    errorsBefore ??= syntaxErrors(engine, original) ?? 0;
-    const errorsAfter = syntaxErrors(engine, next.text);
-    if (errorsAfter === undefined || errorsAfter > errorsBefore) {
-      return refuse(`applying ${next.applied.map((f) => `"${f.title}"`).join(', ')} would leave the file with syntax errors`);
-    }
+    // A broken file's tree is tree-sitter's guess: fixes computed on it may land anywhere.
+    const before = round === 0 ? parsesCleanly(engine, original) : true;
+    if (before !== true) return refuse(before === false ? SYNTAX_ERRORS : PARSE_TIMEOUT);
+    const after = parsesCleanly(engine, next.text);
+    if (after !== true) return refuse(after === false ? `${WOULD_NOT_PARSE} (${next.applied.map((f) => `"${f.title}"`).join(', ')})` : PARSE_TIMEOUT);
     text = next.text;
     applied.push(...next.applied);
     const again = engine.checkText(filePath, text, crate);
