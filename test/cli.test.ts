@@ -322,6 +322,19 @@ test('exit 2 on usage and I/O errors, with a message on stderr', async () => {
   }
 });
 
+test('a path that does not exist: only the error, nothing checked, nothing on stdout', async () => {
+  const root = tempTree({ 'a.rs': MARKED });
+  for (const format of ['text', 'json', 'sarif']) {
+    for (const paths of [['/nonexistent'], ['a.rs', 'missing.rs']]) {
+      const r = await cli(root, ['check', '--format', format, '--fix', ...paths]);
+      assert.equal(r.code, 2, paths.join(' '));
+      assert.equal(r.stdout, '', `${format} ${paths.join(' ')}`);
+      assert.match(r.stderr, /^blindspot: error: \S*missing\.rs: no such file or folder\n$|^blindspot: error: \/nonexistent: no such file or folder\n$/);
+    }
+  }
+  assert.equal(fs.readFileSync(path.join(root, 'a.rs'), 'utf8'), MARKED, '--fix wrote nothing');
+});
+
 test('--help for a command prints its usage and exits 0', async () => {
   const root = tempTree({});
   for (const args of [['check', '--help'], ['check', '-h'], ['--format', 'json', '--help']]) {

@@ -152,14 +152,18 @@ export async function runCheck(options: CheckOptions, ctx: CliContext): Promise<
   await initParser();
   const engine = makeEngine(options, ctx);
   const walk = collectFiles(options.paths, ctx.cwd);
-  for (const missing of walk.missing) ctx.stderr(`blindspot: error: ${missing}: no such file or folder\n`);
+  if (walk.missing.length) {
+    // A mistyped path must not look like a clean run: only the error is printed, nothing is checked.
+    for (const missing of walk.missing) ctx.stderr(`blindspot: error: ${missing}: no such file or folder\n`);
+    return EXIT_ERROR;
+  }
   const run = new CheckRun(engine, options, ctx);
   for (const s of walk.skipped) run.skip(s.path, s.reason);
   for (const filePath of run.index(walk.files)) run.analyze(filePath);
   const report = run.report();
   ctx.stdout(render(report, options, ctx));
   if (options.format === 'sarif' && !options.quiet) ctx.stderr(fixedLines(report)); // SARIF has no place for what was written
-  if (walk.missing.length || run.ioError) return EXIT_ERROR;
+  if (run.ioError) return EXIT_ERROR;
   return report.files.some((f) => f.findings.length) ? EXIT_FINDINGS : EXIT_CLEAN;
 }
 
