@@ -63,6 +63,24 @@ function reclaimed(call: Node, fromRawCalls: Node[]): boolean {
   return fromRawCalls.some((fr) => callArgs(fr).some((a) => mentions(a) || (a.startIndex <= call.startIndex && call.endIndex <= a.endIndex)));
 }
 
+/** One-time initialisers: a closure passed to these runs at most once, so a leak inside it is bounded. */
+const ONCE_METHODS = new Set(['get_or_init', 'get_or_try_init', 'call_once', 'call_once_force']);
+const ONCE_CONSTRUCTORS = /(^|::)(LazyLock|LazyCell|Lazy)::new$/;
+
+/** The leak sits in a closure handed to `OnceLock::get_or_init`, `Once::call_once`, `LazyLock::new` and the like. */
+function runsOnce(call: Node, fn: Node, uses: UseMap): boolean {
+  let steps = 0;
+  for (let p = call.parent; p && p.id !== fn.id && steps < 24; p = p.parent, steps++) {
+    if (p.type !== 'closure_expression') continue;
+    const holder = p.parent?.type === 'arguments' ? p.parent.parent : null;
+    if (!holder || holder.type !== 'call_expression') return false;
+    const m = methodCall(holder);
+    if (m) return ONCE_METHODS.has(m.name);
+    return ONCE_CONSTRUCTORS.test(callPath(holder, uses) ?? '');
+  }
+  return false;
+}
+
 export const boxLeak: Rule = {
   id: 'box-leak',
   severity: 'warning',
@@ -77,14 +95,17 @@ export const boxLeak: Rule = {
     useInstead:
       'Return an owned value (`String`, `Box<T>`, `Arc<T>`), or keep the value in a long-lived owner (`OnceLock`, a struct field). For one-time global initialisation, `static X: OnceLock<T>` gives `&\'static T` without a leak. Pair every `Box::into_raw` with a `Box::from_raw` on the release path. No automatic fix: the right owner depends on the program.',
     differences:
-      'clippy has no lint for `Box::leak`/`Vec::leak`/`String::leak` or unmatched `Box::into_raw`. Blindspot looks for `Box::from_raw` only in the same function (a pointer handed to the caller or to FFI is reported as a hint, not a warning). `ManuallyDrop::new` states its intent explicitly and is not flagged.',
+      'Leaks in `fn main` and in one-time initialisers (a closure given to `OnceLock::get_or_init`, `Once::call_once`, `LazyLock::new`) run once and are not reported. clippy has no lint for `Box::leak`/`Vec::leak`/`String::leak` or unmatched `Box::into_raw`. Blindspot looks for `Box::from_raw` only in the same function (a pointer handed to the caller or to FFI is reported as a hint, not a warning). `ManuallyDrop::new` states its intent explicitly and is not flagged.',
   },
   checkFunction(ctx: FunctionContext) {
+    // `fn main` runs once: leaking there is the idiomatic way to a `&'static` (config, a logger).
+    if (!ctx.impl && ctx.fn.childForFieldName('name')?.text === 'main') return;
     const uses = scopedUses(ctx.fn, ctx.file.facts.uses);
     const calls = callsIn(ctx.fn);
     const fromRaw = calls.filter((c) => fullCallPath(c, uses) === FROM_RAW);
     for (const call of calls) {
       const kind = leakKind(call, uses);
+      if (kind && runsOnce(call, ctx.fn, uses)) continue;
       if (kind) {
         ctx.report({
           range: { start: call.startIndex, end: call.endIndex },
