@@ -140,6 +140,8 @@ export class Engine {
   analyze(file: SourceFile, cache?: Map<string, Cached>): Finding[] {
     const rules = this.enabledRules();
     const findings: Finding[] = [];
+    // First: new rule data may bump the workspace version, which the per-function cache keys must already see.
+    this.collectRuleData(file);
     const stamp = `${this.stamp}:${file.crate.edition}:${[...file.crate.dependencies].join(',')}`;
     for (const { fn, impl } of functionItems(file.root)) {
       const fnText = fn.text;
@@ -160,7 +162,6 @@ export class Engine {
       }
     }
     if (cache) trimCache(cache);
-    this.collectRuleData(file);
     for (const rule of rules) {
       if (rule.checkFile) this.runRule(rule, file, findings, (ctx) => rule.checkFile!(ctx));
     }
