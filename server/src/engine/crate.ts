@@ -32,7 +32,7 @@ export function crateInfoFromManifest(text: string, root?: string): CrateInfo {
     return { ...looseFileCrate, root, dependencies: new Set() };
   }
   const pkg = (manifest.package ?? {}) as Record<string, unknown>;
-  const edition = typeof pkg.edition === 'string' && /^20(15|18|21|24)$/.test(pkg.edition) ? (pkg.edition as Edition) : '2015';
+  const edition = editionOf(pkg.edition, root);
   const dependencies = new Set<string>();
   const addFrom = (table: unknown) => {
     for (const [key, spec] of Object.entries((table ?? {}) as Record<string, unknown>)) {
@@ -47,6 +47,34 @@ export function crateInfoFromManifest(text: string, root?: string): CrateInfo {
     for (const section of ['dependencies', 'dev-dependencies', 'build-dependencies']) addFrom(t?.[section]);
   }
   return { root, name: typeof pkg.name === 'string' ? pkg.name : undefined, edition, dependencies };
+}
+
+function isEdition(value: unknown): value is Edition {
+  return typeof value === 'string' && /^20(15|18|21|24)$/.test(value);
+}
+
+/** `edition = "2021"`, or `edition.workspace = true` read from the workspace root's `[workspace.package]`. */
+function editionOf(value: unknown, root: string | undefined): Edition {
+  if (isEdition(value)) return value;
+  const inherited = value && typeof value === 'object' && (value as { workspace?: unknown }).workspace === true;
+  if (inherited && root) {
+    for (let dir = root; ; dir = path.dirname(dir)) {
+      const workspaceEdition = workspaceEditionIn(path.join(dir, 'Cargo.toml'));
+      if (workspaceEdition) return workspaceEdition;
+      if (path.dirname(dir) === dir) break;
+    }
+  }
+  return value === undefined ? '2015' : '2021';
+}
+
+function workspaceEditionIn(manifestPath: string): Edition | undefined {
+  try {
+    const manifest = parseToml(fs.readFileSync(manifestPath, 'utf8')) as { workspace?: { package?: { edition?: unknown } } };
+    const edition = manifest.workspace?.package?.edition;
+    return isEdition(edition) ? edition : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function findManifest(filePath: string): string | undefined {

@@ -66,6 +66,15 @@ function isTailExpression(node: Node, block: Node): boolean {
   return block.type === 'block' && is(block.lastNamedChild, node) && !node.type.endsWith('_statement') && node.type !== 'let_declaration' && !node.type.endsWith('_item');
 }
 
+/** Bodies of `if`/`else` and of loops end their temporaries (only plain `{ … }` blocks pass them outward). */
+function isTerminatingBlock(block: Node): boolean {
+  const p = block.parent;
+  if (!p) return true;
+  if (p.type === 'else_clause') return true;
+  if (p.type === 'if_expression') return is(field(p, 'consequence'), block);
+  return (p.type === 'loop_expression' || p.type === 'while_expression' || p.type === 'for_expression') && is(field(p, 'body'), block);
+}
+
 function isLetCondition(node: Node): boolean {
   return node.type === 'let_condition' || node.type === 'let_chain';
 }
@@ -77,8 +86,14 @@ export function temporaryScopeEnd(node: Node, edition: Edition): number {
     if (isBodyBoundary(p)) return cur.endIndex;
     switch (p.type) {
       case 'expression_statement':
-      case 'let_declaration':
         return p.endIndex;
+      case 'let_declaration':
+        // `let P = v else { … }` drops v's temporaries before the else block runs.
+        return field(p, 'alternative') && is(field(p, 'value'), cur) ? cur.endIndex : p.endIndex;
+      case 'match_pattern':
+        // A match guard (`p if cond =>`) is its own temporary scope.
+        if (is(field(p, 'condition'), cur)) return cur.endIndex;
+        break;
       case 'if_expression':
         if (is(field(p, 'condition'), cur)) {
           if (!isLetCondition(cur)) return cur.endIndex;
@@ -99,7 +114,7 @@ export function temporaryScopeEnd(node: Node, edition: Edition): number {
         if (is(field(p, 'body'), cur)) return cur.endIndex;
         break;
       case 'block':
-        if (!isTailExpression(cur, p) || edition === '2024') return p.endIndex;
+        if (!isTailExpression(cur, p) || edition === '2024' || isTerminatingBlock(p)) return p.endIndex;
         break;
     }
   }
@@ -233,7 +248,12 @@ export function guardLife(acq: Acquisition, env: TypeEnv, edition: Edition): Gua
   // let g = m.lock().unwrap();
   if (parent?.type === 'let_declaration' && is(field(parent, 'value'), g)) {
     const bindings = [...env.locals.resolveDeclaredBy(parent)];
-    if (bindings.length) return namedLife(bindings, g.endIndex, bindings[0].end, env);
+    if (bindings.length) {
+      const life = namedLife(bindings, g.endIndex, bindings[0].end, env);
+      const otherwise = field(parent, 'alternative');
+      if (otherwise) life.dead.push({ start: otherwise.startIndex, end: otherwise.endIndex });
+      return life;
+    }
     return { kind: 'temporary', bindings: [], start: g.endIndex, end: parent.endIndex, dead: [], extra: [], moves: [] };
   }
   // g = m.lock().unwrap(); where g was declared earlier, perhaps outside a loop.
@@ -241,8 +261,12 @@ export function guardLife(acq: Acquisition, env: TypeEnv, edition: Edition): Gua
     const b = env.locals.resolve(field(parent, 'left')!.text, parent.startIndex);
     if (b) {
       const life = namedLife([b], g.endIndex, b.end, env);
+      // The next iteration holds the previous guard from the loop's start until it is moved (`drop(g)`) in the body.
       const loop = innermostLoop(parent, b.decl.startIndex);
-      if (loop) life.extra.push({ start: loop.startIndex, end: loop.endIndex });
+      if (loop) {
+        const firstMove = life.moves.filter((m) => m.startIndex >= loop.startIndex && m.endIndex <= loop.endIndex).sort((a, b) => a.startIndex - b.startIndex)[0];
+        life.extra.push({ start: loop.startIndex, end: firstMove ? firstMove.endIndex : loop.endIndex });
+      }
       return life;
     }
   }

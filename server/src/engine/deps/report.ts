@@ -6,7 +6,7 @@ import { publishedVersions } from './index-cache';
 import type { LockedPackage } from './lockfile';
 import { DEBIAN_REGISTRY, defaultCargoHome, locateSource, vendorDirectories, type SourceRoots } from './sources';
 import { addCounts, emptyCounts, UnsafeCounter, yieldToEventLoop, type CrateUnsafe, type UnsafeCounts } from './unsafe-count';
-import { diskReader, loadWorkspace, subtreeOf, type FileReader, type WorkspaceModel } from './workspace-model';
+import { diskReader, loadWorkspace, subtreeOf, type DirectDep, type FileReader, type WorkspaceModel } from './workspace-model';
 
 export interface DepsOptions {
   cargoHome?: string;
@@ -45,6 +45,8 @@ export interface DepsReport {
   model: WorkspaceModel;
   /** Dependencies (workspace members left out), in lock-file order. */
   entries: DepEntry[];
+  /** Without a Cargo.lock: the direct dependencies as declared (one per crate and requirement), unresolved. */
+  unlocked: DirectDep[];
   byId: Map<string, DepEntry>;
   /** Informational lines: missing database, sources or lock file. Shown once, never per dependency. */
   notices: string[];
@@ -84,6 +86,21 @@ function matchAdvisories(db: AdvisoryDb | undefined, pkg: LockedPackage, cargoHo
   return { advisories, yanked };
 }
 
+/** What the direct dependencies ask for when no lock file says what they resolved to. */
+function unlockedDirect(model: WorkspaceModel): DirectDep[] {
+  if (!model.lockMissing) return [];
+  const seen = new Set<string>();
+  const memberDirs = new Set(model.members.map((m) => path.resolve(m.dir)));
+  return model.direct.filter((d) => {
+    const e = d.effective;
+    if (e.path && memberDirs.has(path.resolve(d.member.dir, e.path))) return false; // a member, not a dependency
+    const key = `${e.package}\0${e.requirement ?? ''}\0${e.path ?? ''}\0${e.git ?? ''}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 /** Builds the report; the unsafe count runs asynchronously, yielding between files, and can be aborted. */
 export async function analyzeDeps(start: string, options: DepsOptions = {}): Promise<DepsReport> {
   const read = options.read ?? diskReader;
@@ -106,7 +123,7 @@ export async function analyzeDeps(start: string, options: DepsOptions = {}): Pro
   if (missing > 0 && options.countUnsafe !== false) {
     notices.push(`sources of ${missing} of ${entries.length} dependencies are not on disk (\`cargo fetch\` or \`cargo vendor\` puts them there): their unsafe is not counted`);
   }
-  const report: DepsReport = { model, entries, byId: new Map(entries.map((e) => [e.pkg.id, e])), notices, advisoryDbDir: db ? dbDir : undefined, counting: options.countUnsafe !== false };
+  const report: DepsReport = { model, entries, unlocked: unlockedDirect(model), byId: new Map(entries.map((e) => [e.pkg.id, e])), notices, advisoryDbDir: db ? dbDir : undefined, counting: options.countUnsafe !== false };
   options.onReady?.(report);
   if (report.counting) {
     try {

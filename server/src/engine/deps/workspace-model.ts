@@ -37,11 +37,18 @@ export interface WorkspaceModel {
   direct: DirectDep[];
   /** Things that stop part of the analysis, one line each (malformed TOML, missing lock file). */
   problems: string[];
+  /** Of those, the files that exist but do not parse: cargo itself would refuse them. */
+  malformed: { file: string; message: string }[];
+  /** No Cargo.lock at all (as opposed to one that does not parse). */
+  lockMissing: boolean;
 }
+
+export const NO_LOCK_FILE = 'no Cargo.lock: advisories and transitive dependencies need a lock file (run `cargo generate-lockfile`, which needs no build)';
 
 const MAX_PATH_CRATES = 2000;
 
-function manifestFileFor(start: string): string {
+/** The Cargo.toml a start path means: itself, the manifest beside a Cargo.lock, or the one in a folder. */
+export function manifestFileFor(start: string): string {
   const resolved = path.resolve(start);
   const base = path.basename(resolved);
   if (base === 'Cargo.toml') return resolved;
@@ -148,24 +155,33 @@ function collectPathCrates(members: Manifest[], root: Manifest, read: FileReader
 
 export function loadWorkspace(start: string, read: FileReader = diskReader): WorkspaceModel {
   const ownFile = manifestFileFor(start);
-  const own = loadManifest(ownFile, read) ?? { file: ownFile, dir: path.dirname(ownFile), deps: [], patchPaths: [], error: `no Cargo.toml at ${ownFile}` };
+  const ownText = read(ownFile);
+  const own: Manifest = ownText === undefined ? { file: ownFile, dir: path.dirname(ownFile), deps: [], patchPaths: [], error: `no Cargo.toml at ${ownFile}` } : parseManifest(ownText, ownFile);
   const problems: string[] = own.error ? [own.error] : [];
+  // A missing manifest has an error too; only one that was read can be malformed.
+  const malformed: { file: string; message: string }[] = own.error && ownText !== undefined ? [{ file: own.file, message: own.error }] : [];
   const rootManifest = own.error ? own : findWorkspaceRoot(own, read);
   const memberManifests = memberDirs(rootManifest, read)
     .map((d) => loadManifest(path.join(d, 'Cargo.toml'), read)!)
     .filter((m) => m && m.file !== rootManifest.file);
-  for (const m of memberManifests) if (m.error) problems.push(m.error);
+  for (const m of memberManifests) {
+    if (!m.error) continue;
+    problems.push(m.error);
+    malformed.push({ file: m.file, message: m.error });
+  }
   const members = [...(rootManifest.name ? [rootManifest] : []), ...memberManifests.filter((m) => !m.error)];
   const lockFile = path.join(rootManifest.dir, 'Cargo.lock');
   let lock: Lockfile | undefined;
   const lockText = read(lockFile);
   if (lockText === undefined) {
-    if (!own.error) problems.push('no Cargo.lock: versions are unresolved (run `cargo generate-lockfile`, which needs no build)');
+    if (!own.error) problems.push(NO_LOCK_FILE);
   } else {
     try {
       lock = parseLockfile(lockText);
     } catch (e) {
-      problems.push(`Cargo.lock is not valid TOML: ${(e as Error).message.split('\n')[0]}`);
+      const message = `Cargo.lock is not valid TOML: ${(e as Error).message.split('\n')[0]}`;
+      problems.push(message);
+      malformed.push({ file: lockFile, message });
     }
   }
   const direct = members.flatMap((member) =>
@@ -174,7 +190,8 @@ export function loadWorkspace(start: string, read: FileReader = diskReader): Wor
       return { member, declared, effective, locked: lockedFor(effective, member, lock) };
     }),
   );
-  return { root: rootManifest.dir, rootManifest, members, pathCrates: collectPathCrates(members, rootManifest, read), lockFile, lock, direct, problems };
+  const lockMissing = lockText === undefined;
+  return { root: rootManifest.dir, rootManifest, members, pathCrates: collectPathCrates(members, rootManifest, read), lockFile, lock, direct, problems, malformed, lockMissing };
 }
 
 /** Every package reachable from `start` (itself included), following the lock file's dependency lists. */

@@ -3,7 +3,7 @@ import type { Node } from '../parser';
 import type { Fix, FileEdit, RuleContext, TextEdit } from '../rule';
 import { acquisitionsIn, type Acquisition } from '../resolve/locks';
 import { TypeEnv } from '../resolve/expr';
-import { canonicalPath } from '../resolve/paths';
+import { canonicalPath, moduleUsesAt } from '../resolve/paths';
 import { findInType } from '../resolve/types';
 import { enclosingBody, functionItems, isAsync, walk } from '../syntax';
 
@@ -36,7 +36,7 @@ function structLiteralConstructors(root: Node, structName: string, fieldName: st
     walk(n, (c) => {
       if (c.type !== 'scoped_identifier' || !/^(new|default|const_new)$/.test(c.childForFieldName('name')?.text ?? '')) return true;
       const owner = c.childForFieldName('path');
-      if (owner && canonicalPath(owner.text, ctx.file.facts.uses) === lockPath) edits.push({ start: owner.startIndex, end: owner.endIndex, newText: TOKIO_EQUIVALENT[lockPath] });
+      if (owner && canonicalPath(owner.text, moduleUsesAt(owner, ctx.file.facts.uses)) === lockPath) edits.push({ start: owner.startIndex, end: owner.endIndex, newText: TOKIO_EQUIVALENT[lockPath] });
       return true;
     });
     return false;
@@ -60,7 +60,7 @@ export function switchToTokioFix(ctx: RuleContext, acq: Acquisition): Fix | unde
     const fe = edits.find((x) => x.path === path) ?? (edits.push({ path, edits: [] }), edits[edits.length - 1]);
     if (!fe.edits.some((x) => x.start === e.start && x.end === e.end)) fe.edits.push(e);
   };
-  const lockType = origin.type && findInType(origin.type, (p) => p === acq.lock.path || canonicalPath(p, ctx.file.facts.uses) === acq.lock.path);
+  const lockType = origin.type && findInType(origin.type, (p) => p === acq.lock.path || p === acq.lock.path);
   if (lockType?.base) add(origin.path, { start: lockType.base.start, end: lockType.base.end, newText: target });
   if (origin.ctor) add(origin.path, { start: origin.ctor.start, end: origin.ctor.end, newText: target });
   const [structName, fieldName] = origin.key.split('.');

@@ -1,14 +1,15 @@
 // Reading calls from syntax: which path a call names (through the imports in scope), and method calls' parts.
 import type { Node } from '../parser';
-import { addUseDeclaration, canonicalPath, type UseMap } from './paths';
+import { addUseDeclaration, canonicalPath, moduleUsesAt, type UseMap } from './paths';
 
 /** The file's imports plus the `use` items written inside `fn` (function-local imports are common in async code). */
 export function scopedUses(fn: Node, fileUses: UseMap): UseMap {
+  const moduleUses = moduleUsesAt(fn, fileUses);
   // A text check first: descending into the tree is the expensive part, and most functions import nothing.
-  if (!/\buse\b/.test(fn.text)) return fileUses;
+  if (!/\buse\b/.test(fn.text)) return moduleUses;
   const local = fn.descendantsOfType('use_declaration').filter((n): n is Node => !!n);
-  if (local.length === 0) return fileUses;
-  const uses: UseMap = { names: new Map(fileUses.names), globs: [...fileUses.globs] };
+  if (local.length === 0) return moduleUses;
+  const uses: UseMap = { ...moduleUses, names: new Map(moduleUses.names), globs: [...moduleUses.globs] };
   for (const decl of local) addUseDeclaration(decl, uses);
   return uses;
 }

@@ -5,7 +5,8 @@ import type { SourceFile } from '../source';
 import type { Workspace } from '../workspace';
 import { implSelfType } from '../syntax';
 import { Locals, type Binding } from './locals';
-import { canonicalPath, lastSegment } from './paths';
+import { canonicalPath, lastSegment, type UseMap } from './paths';
+import { scopedUses } from './calls';
 import { derefTransparent, typeFromNode, type TypeRef } from './types';
 
 /** Where a value's type was written: what a fix rewrites to change it. */
@@ -31,11 +32,14 @@ const UNWRAPPERS = new Set(['unwrap', 'expect', 'unwrap_or_default', 'unwrap_unc
 
 export class TypeEnv {
   private localsCache?: Locals;
+  /** Imports in force in this function: its module's plus its own `use` items. */
+  readonly uses: UseMap;
   private readonly selfType?: TypeRef;
 
   constructor(readonly file: SourceFile, readonly workspace: Workspace, readonly fn: Node, impl: Node | null) {
     const selfNode = implSelfType(impl);
-    this.selfType = selfNode ? typeFromNode(selfNode, file.facts.uses) : undefined;
+    this.uses = scopedUses(fn, file.facts.uses);
+    this.selfType = selfNode ? typeFromNode(selfNode, this.uses) : undefined;
   }
 
   /** Bindings of the function, collected on first use (most functions never need them). */
@@ -75,7 +79,7 @@ export class TypeEnv {
       }
       case 'struct_expression': {
         const name = expr.childForFieldName('name');
-        return name ? { type: { path: canonicalPath(name.text, this.file.facts.uses), args: [] } } : undefined;
+        return name ? { type: { path: canonicalPath(name.text, this.uses), args: [] } } : undefined;
       }
       default:
         return undefined;
@@ -95,7 +99,7 @@ export class TypeEnv {
   typeOfBinding(binding: Binding, depth = 0): Typed | undefined {
     const key = binding.kind === 'param' || binding.kind === 'self' ? `param ${binding.name}@${this.fn.startIndex}` : `let ${binding.name}@${binding.decl.startIndex}`;
     if (binding.kind === 'self') return this.selfType ? { type: this.selfType } : undefined;
-    const written = typeFromNode(binding.typeNode ?? null, this.file.facts.uses);
+    const written = typeFromNode(binding.typeNode ?? null, this.uses);
     if (written) return { type: this.expand(written), origin: { path: this.file.path, type: written, key } };
     if (binding.whole && binding.value && binding.kind === 'let') {
       const inferred = this.typeOf(binding.value, depth + 1);
@@ -141,7 +145,7 @@ export class TypeEnv {
       const owner = written.childForFieldName('path');
       const name = written.childForFieldName('name')?.text ?? '';
       if (!owner) return undefined;
-      const ownerPath = canonicalPath(owner.text.replace(/::<.*>$/, ''), this.file.facts.uses);
+      const ownerPath = canonicalPath(owner.text.replace(/::<.*>$/, ''), this.uses);
       const firstArg = args?.namedChildren.find((c) => c !== null) ?? null;
       if (name === 'clone' && firstArg) return this.typeOf(firstArg, depth + 1);
       if (name === 'new' || name === 'default' || name === 'from' || name === 'const_new') {

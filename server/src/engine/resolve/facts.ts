@@ -90,10 +90,10 @@ function structFacts(node: Node, uses: UseMap): StructFacts | undefined {
   return { ...base, kind: 'enum', fields };
 }
 
-/** Items of the file and of inline `mod` blocks, in order. */
-export function* itemsOf(container: Node): Generator<Node> {
+/** Items of the file and of inline `mod` blocks, in order, each with the body of the `mod` it sits in (null: the file). */
+export function* itemsWithModule(container: Node): Generator<{ item: Node; module: Node | null; parentModule: Node | null }> {
   // Iterative (an explicit stack of child lists): 10,000 nested `mod`s must not overflow the stack.
-  const stack: { children: (Node | null)[]; next: number }[] = [{ children: container.namedChildren, next: 0 }];
+  const stack: { children: (Node | null)[]; next: number; module: Node | null }[] = [{ children: container.namedChildren, next: 0, module: null }];
   while (stack.length) {
     const top = stack[stack.length - 1];
     if (top.next >= top.children.length) {
@@ -104,21 +104,44 @@ export function* itemsOf(container: Node): Generator<Node> {
     if (!child) continue;
     if (child.type === 'mod_item') {
       const body = child.childForFieldName('body');
-      if (body) stack.push({ children: body.namedChildren, next: 0 });
+      if (body) {
+        yield { item: child, module: body, parentModule: top.module };
+        stack.push({ children: body.namedChildren, next: 0, module: body });
+      }
       continue;
     }
-    if (ITEM_KINDS.has(child.type)) yield child;
+    if (ITEM_KINDS.has(child.type)) yield { item: child, module: top.module, parentModule: null };
   }
+}
+
+export function* itemsOf(container: Node): Generator<Node> {
+  for (const { item } of itemsWithModule(container)) if (item.type !== 'mod_item') yield item;
+}
+
+/**
+ * Each inline `mod` has its own imports (it does not see the file's, except through `use super::*`);
+ * its map hangs off the file's map, keyed by the start of the mod's body.
+ */
+function moduleUseMaps(entries: { item: Node; module: Node | null; parentModule: Node | null }[]): UseMap {
+  const root = emptyUseMap();
+  root.modules = new Map();
+  const mapOf = (module: Node | null) => (module ? root.modules!.get(module.startIndex) ?? root : root);
+  for (const { item, module, parentModule } of entries) {
+    if (item.type === 'mod_item' && module) root.modules.set(module.startIndex, { names: new Map(), globs: [], parent: mapOf(parentModule), modules: root.modules });
+  }
+  for (const { item, module } of entries) if (item.type === 'use_declaration') addUseDeclaration(item, mapOf(module));
+  return root;
 }
 
 /** Reads the file's facts. Imports are read first so types in any item resolve against all of them. */
 export function collectFacts(root: Node): FileFacts {
-  const uses = emptyUseMap();
-  const items = [...itemsOf(root)];
-  for (const item of items) if (item.type === 'use_declaration') addUseDeclaration(item, uses);
+  const entries = [...itemsWithModule(root)];
+  const uses = moduleUseMaps(entries);
+  const usesOf = (module: Node | null) => (module ? uses.modules!.get(module.startIndex) ?? uses : uses);
   const facts: FileFacts = { uses, structs: new Map(), aliases: new Map(), statics: new Map(), fnReturns: new Map(), signature: '' };
   const signature: string[] = [];
-  for (const item of items) {
+  for (const { item, module } of entries) {
+    const uses = usesOf(module);
     switch (item.type) {
       case 'use_declaration':
         signature.push(item.text);

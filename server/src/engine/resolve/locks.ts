@@ -56,7 +56,7 @@ const GUARD_METHODS: Record<LockType['shape'], Set<string>> = {
 export const ALL_GUARD_METHODS = new Set(Object.values(GUARD_METHODS).flatMap((s) => [...s]));
 
 /** Methods that keep the guard: `m.lock().unwrap()` is still the guard. */
-const GUARD_KEEPING = new Set(['unwrap', 'expect', 'unwrap_or_else', 'unwrap_unchecked', 'ok']);
+const GUARD_KEEPING = new Set(['unwrap', 'expect', 'unwrap_or_else', 'unwrap_unchecked', 'ok', 'map_err', 'or_default', 'or_insert', 'or_insert_with', 'or_insert_with_key']);
 
 /** What lock a type is, looking through `Arc`, `Rc`, `Box`; undefined when it is no lock we know. */
 export function classifyLockType(type: TypeRef, extraBlocking: string[] = []): LockType | undefined {
@@ -105,6 +105,11 @@ export function guardExpression(call: Node): Node {
       cur = mapper;
       continue;
     }
+    const forwarded = forwardedBy(cur, p);
+    if (forwarded) {
+      cur = forwarded;
+      continue;
+    }
     if (p.type === 'field_expression' && p.childForFieldName('value')?.id === cur.id) {
       const call2 = p.parent;
       const method = p.childForFieldName('field')?.text ?? '';
@@ -115,6 +120,28 @@ export function guardExpression(call: Node): Node {
     }
     return cur;
   }
+}
+
+/** A block or branch whose value is `cur` itself: `{ m.lock().unwrap() }`, `if c { a.lock() } else { b.lock() }`. */
+function forwardedBy(cur: Node, p: Node): Node | null {
+  if (p.type === 'block' && p.lastNamedChild?.id === cur.id && !/;\s*}$/.test(p.text)) {
+    const owner = p.parent;
+    if (!owner || owner.type === 'block' || owner.type === 'let_declaration' || owner.type === 'arguments' || owner.type === 'expression_statement') return p;
+    if (owner.type === 'if_expression' && owner.childForFieldName('alternative')) return owner;
+    if (owner.type === 'else_clause') return owner.parent;
+    return null;
+  }
+  // `match m.lock() { Ok(g) => g, Err(poisoned) => poisoned.into_inner() }`: the poison-tolerant idiom.
+  if (p.type === 'match_expression' && p.childForFieldName('value')?.id === cur.id) {
+    const arms = p.childForFieldName('body')?.namedChildren.filter((a) => a?.type === 'match_arm') ?? [];
+    const passesGuard = arms.some((arm) => {
+      const bound = arm?.childForFieldName('pattern')?.text.match(/^\w+\((\w+)\)$/)?.[1];
+      const value = arm?.childForFieldName('value');
+      return bound && (value?.text === bound || value?.text === `${bound}.into_inner()`);
+    });
+    return passesGuard ? p : null;
+  }
+  return null;
 }
 
 const IO_HANDLE = /\b(stdout|stderr|stdin)\b/;
@@ -131,6 +158,8 @@ export function acquisitionOf(call: Node, env: TypeEnv, extraBlocking: string[] 
   const base = { call, method, receiver, typed, guard: guardExpression(call), body: enclosingBody(call) };
   if (known) {
     if (!GUARD_METHODS[known.shape].has(method)) return undefined;
+    // `.lock().await` is never a blocking lock's guard, whatever the resolver concluded.
+    if (known.kind !== 'async' && isAwaited(call)) return undefined;
     return { ...base, lock: known, certain: true, key: typed?.origin?.key ?? receiver.text };
   }
   if (typed) return undefined; // A type we know that is no lock: stay silent.

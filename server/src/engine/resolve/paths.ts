@@ -5,6 +5,10 @@ import type { Node } from '../parser';
 export interface UseMap {
   names: Map<string, string>;
   globs: string[];
+  /** The enclosing module's map, seen through `use super::*`. */
+  parent?: UseMap;
+  /** Maps of the file's inline modules by the start offset of their body (shared by all maps of a file). */
+  modules?: Map<number, UseMap>;
 }
 
 export function emptyUseMap(): UseMap {
@@ -50,18 +54,33 @@ export function normalizePath(path: string): string {
 }
 
 /** Resolves a written path (`M`, `sync::Mutex`, `std::sync::Mutex`) against the file's imports. */
+/** What a first path segment names in this module: an import, a known glob member, or (`use super::*`) the parent's. */
+function resolveHead(head: string, uses: UseMap, depth = 0): string | undefined {
+  const imported = uses.names.get(head);
+  if (imported) return imported;
+  for (const glob of uses.globs) {
+    if (KNOWN_MODULE_MEMBERS[glob]?.includes(head)) return `${glob}::${head}`;
+  }
+  if (uses.parent && depth < 32 && uses.globs.includes('super')) return resolveHead(head, uses.parent, depth + 1);
+  return undefined;
+}
+
 export function canonicalPath(written: string, uses: UseMap): string {
   const path = normalizePath(written);
   const [head, ...rest] = path.split('::');
-  const imported = uses.names.get(head);
-  if (imported) return normalizePath([imported, ...rest].join('::'));
-  if (rest.length === 0) {
-    for (const glob of uses.globs) {
-      if (KNOWN_MODULE_MEMBERS[glob]?.includes(head)) return `${glob}::${head}`;
-    }
-    if (PRELUDE[head]) return PRELUDE[head];
-  }
+  const resolved = resolveHead(head, uses);
+  if (resolved) return normalizePath([resolved, ...rest].join('::'));
+  if (rest.length === 0 && PRELUDE[head]) return PRELUDE[head];
   return path;
+}
+
+/** The import map in force at `node`: its inline module's (the file's when none). */
+export function moduleUsesAt(node: Node, fileUses: UseMap): UseMap {
+  if (!fileUses.modules?.size) return fileUses;
+  for (let p = node.parent; p; p = p.parent) {
+    if (p.type === 'declaration_list' && p.parent?.type === 'mod_item') return fileUses.modules.get(p.startIndex) ?? fileUses;
+  }
+  return fileUses;
 }
 
 /** `use a::{b::{c::{…}}}` nested deeper than this brings in nothing: no real import is, and recursion must stay shallow. */

@@ -1,0 +1,161 @@
+// One file of a workspace scan, checked in isolation: read (the CLI's decode path), parse once, collect
+// facts and workspace-rule data, run the per-function and per-file rules. Runs in a worker thread
+// (bundled as dist/worker.js) or in-process for small scans. The file sees no other file's facts; when a
+// rule asked the workspace about another file, the result is marked `dependent` and the scan re-checks
+// it with every file's facts (see scan.ts).
+import { isMainThread, parentPort, workerData } from 'worker_threads';
+import { Engine } from './analyze';
+import { crateInfoFor } from './crate';
+import { initParser } from './parser';
+import type { FileFacts } from './resolve/facts';
+import type { EngineSettings, Finding, Rule } from './rule';
+import { Workspace } from './workspace';
+import { isSkipped, readSource } from '../cli/read';
+import { rules as registry } from '../rules';
+
+/** What the engine stores per file and rule (whatever shape Workspace.setRuleData takes). */
+export type StoredRuleData = Parameters<Workspace['setRuleData']>[2];
+
+export interface IsolatedResult {
+  path: string;
+  findings: Finding[];
+  skipped?: string;
+  /** Text as read (BOM stripped) when the scan asked for it. */
+  text?: string;
+  bom?: boolean;
+  facts?: FileFacts;
+  /** Workspace-rule data for this file, by rule id. */
+  ruleData?: [string, StoredRuleData][];
+  /** A rule looked up another file's facts: the findings may change once every file is known. */
+  dependent: boolean;
+  ruleErrors: { ruleId: string; message: string }[];
+}
+
+/**
+ * A workspace that knows only the file being checked and notes every question about another file.
+ * Lookups that resolve in the file itself are final; anything else makes the result `dependent`.
+ */
+class IsolatedWorkspace extends Workspace {
+  current = '';
+  foreign = false;
+  /** The current file's workspace-rule data, as the engine stored it. */
+  captured = new Map<string, StoredRuleData>();
+
+  override setRuleData(path: string, ruleId: string, entry: StoredRuleData): void {
+    if (path === this.current) this.captured.set(ruleId, entry);
+    super.setRuleData(path, ruleId, entry);
+  }
+
+  private note<T extends { path: string }>(found: T | undefined): T | undefined {
+    if (!found || found.path !== this.current) this.foreign = true;
+    return found;
+  }
+
+  override findStruct(name: string, fromPath: string) {
+    return this.note(super.findStruct(name, fromPath));
+  }
+
+  override findAlias(name: string, fromPath: string) {
+    return this.note(super.findAlias(name, fromPath));
+  }
+
+  override findStatic(name: string, fromPath: string) {
+    return this.note(super.findStatic(name, fromPath));
+  }
+
+  override factsOf(path: string) {
+    if (path !== this.current) this.foreign = true;
+    return super.factsOf(path);
+  }
+
+  override paths() {
+    this.foreign = true;
+    return super.paths();
+  }
+
+  override allStructs() {
+    this.foreign = true;
+    return super.allStructs();
+  }
+}
+
+/** The file's own facts, read without counting as a question about another file. */
+function ownFacts(ws: IsolatedWorkspace, path: string): FileFacts | undefined {
+  return Workspace.prototype.factsOf.call(ws, path);
+}
+
+class IsolatedEngine extends Engine {
+  override readonly workspace = new IsolatedWorkspace();
+}
+
+/** Workspace-wide checks need every file: the scan runs them once, in the main thread. */
+function withoutWorkspacePass(rules: Rule[]): Rule[] {
+  return rules.map((r) => (r.checkWorkspace ? { ...r, checkWorkspace: undefined } : r));
+}
+
+export class IsolatedChecker {
+  private readonly engine = new IsolatedEngine(withoutWorkspacePass(registry));
+  private ruleErrors: { ruleId: string; message: string }[] = [];
+
+  constructor(settings: EngineSettings, private readonly includeText: boolean) {
+    this.engine.updateSettings(settings);
+    this.engine.onRuleError = (ruleId, _path, error) => this.ruleErrors.push({ ruleId, message: error instanceof Error ? error.message : String(error) });
+  }
+
+  check(path: string): IsolatedResult {
+    this.ruleErrors = [];
+    const read = readSource(path, this.engine.settings.maxFileBytes);
+    if (isSkipped(read)) return { path, findings: [], skipped: read.skipped, dependent: false, ruleErrors: [] };
+    const ws = this.engine.workspace;
+    ws.current = path;
+    ws.foreign = false;
+    ws.captured = new Map();
+    try {
+      const result = this.engine.checkText(path, read.text, crateInfoFor(path));
+      const text = this.includeText ? { text: read.text, bom: read.bom } : {};
+      if (result.skipped) return { path, findings: [], skipped: result.skipped, dependent: false, ruleErrors: this.ruleErrors, ...text };
+      return { path, findings: result.findings, facts: ownFacts(ws, path), ruleData: [...ws.captured], dependent: ws.foreign, ruleErrors: this.ruleErrors, ...text };
+    } finally {
+      ws.removeFile(path); // the next file must not see this one
+    }
+  }
+}
+
+/** Messages between scan.ts and a worker. */
+export type ToWorker = { paths: string[] };
+export type FromWorker = { result: IsolatedResult } | { ready: true } | { fatal: string };
+
+export interface WorkerOptions {
+  kind: 'blindspot-scan';
+  settings: EngineSettings;
+  includeText: boolean;
+}
+
+function serve(options: WorkerOptions): void {
+  const port = parentPort!;
+  initParser().then(
+    () => {
+      const checker = new IsolatedChecker(options.settings, options.includeText);
+      port.on('message', (message: ToWorker) => {
+        for (const path of message.paths) {
+          let result: IsolatedResult;
+          try {
+            result = checker.check(path);
+          } catch (error) {
+            result = { path, findings: [], skipped: `internal error: ${error instanceof Error ? error.message : String(error)}`, dependent: false, ruleErrors: [] };
+          }
+          try {
+            port.postMessage({ result } satisfies FromWorker);
+          } catch {
+            // Rule data that cannot cross threads: the main thread checks this file itself.
+            port.postMessage({ result: { ...result, facts: undefined, ruleData: undefined, dependent: true } } satisfies FromWorker);
+          }
+        }
+      });
+      port.postMessage({ ready: true } satisfies FromWorker);
+    },
+    (error) => port.postMessage({ fatal: String(error) } satisfies FromWorker),
+  );
+}
+
+if (!isMainThread && (workerData as WorkerOptions | undefined)?.kind === 'blindspot-scan') serve(workerData as WorkerOptions);
