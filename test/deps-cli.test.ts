@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import Ajv from 'ajv';
 import { runCli } from '../server/src/cli/run';
@@ -96,4 +97,85 @@ test('deps: --format sarif is valid SARIF 2.1.0, direct deps on Cargo.toml with 
   assert.equal(rule.helpUri, 'https://example.invalid/rawbuf/issues/7');
   assert.deepEqual(run.results.map((x: { level: string }) => x.level).sort(), ['error', 'error', 'note', 'warning']);
   assert.equal(run.invocations[0].toolExecutionNotifications.length, 2);
+});
+
+/** A fresh folder with the given files. */
+function tempTree(files: Record<string, string>): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'blindspot-deps-cli-'));
+  for (const [rel, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    fs.writeFileSync(path.join(root, rel), content);
+  }
+  return root;
+}
+
+test('deps: bad input fails a CI gate (exit 2, the reason on stderr, nothing on stdout)', async () => {
+  const memberBroken = tempTree({
+    'Cargo.toml': '[workspace]\nmembers = ["a", "b"]\n',
+    'a/Cargo.toml': '[package]\nname = "a"\nversion = "0.1.0"\n',
+    'b/Cargo.toml': '[package\nname = "b"\n',
+    'Cargo.lock': 'version = 3\n',
+  });
+  const cases: [string[], RegExp][] = [
+    [['malformed'], /^blindspot: error: malformed\/Cargo\.toml is not valid TOML: /],
+    [['badlock'], /^blindspot: error: badlock\/Cargo\.lock is not valid TOML: /],
+    [['badlock/Cargo.toml', '--format', 'json'], /^blindspot: error: badlock\/Cargo\.lock is not valid TOML: /],
+    [[memberBroken, '--format', 'sarif'], /^blindspot: error: \S+\/b\/Cargo\.toml is not valid TOML: /],
+    [['workspace', '--advisory-db', '/nonexistent'], /^blindspot: error: --advisory-db: no such folder: \/nonexistent\n$/],
+    [['workspace', '--advisory-db', 'registry'], /^blindspot: error: --advisory-db: registry is not a RustSec advisory database/],
+    [['workspace', ...FIXTURE_ARGS, '--registry', 'no-such-registry'], /^blindspot: error: --registry: no such folder: no-such-registry\n$/],
+    [['no-such-folder'], /^blindspot: error: no Cargo\.toml at no-such-folder\/Cargo\.toml\n$/],
+    [['/nonexistent', '--deny', 'never'], /^blindspot: error: no Cargo\.toml at \/nonexistent\/Cargo\.toml\n$/],
+  ];
+  try {
+    for (const [args, message] of cases) {
+      const r = await deps(args);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.match(r.stderr, message, args.join(' '));
+      assert.equal(r.stdout, '', args.join(' '));
+    }
+  } finally {
+    fs.rmSync(memberBroken, { recursive: true, force: true });
+  }
+});
+
+test('deps: the default advisory database missing is only a note (exit 0)', async () => {
+  // The fixture CARGO_HOME has no advisory-db folder.
+  const r = await deps(['workspace', '--registry', path.join(FIX, 'registry')]);
+  assert.equal(r.code, 0);
+  assert.match(r.stderr, /note: no RustSec advisory database at \S+cargo-home\/advisory-db: advisories are not checked/);
+  assert.match(r.stdout, /10 dependencies \(9 direct\)/);
+});
+
+test('deps: without Cargo.lock the direct dependencies are listed as declared, not locked (exit 0)', async () => {
+  const root = tempTree({
+    'Cargo.toml': '[workspace]\nmembers = ["app", "lib"]\n\n[workspace.dependencies]\nrawbuf = "0.3"\n',
+    'app/Cargo.toml': '[package]\nname = "app"\nversion = "0.1.0"\n\n[dependencies]\nrawbuf.workspace = true\nlib = { path = "../lib" }\nleftpad = { version = "0.2", default-features = false }\n\n[dev-dependencies]\nsafe-crate = "1"\n',
+    'lib/Cargo.toml': '[package]\nname = "lib"\nversion = "0.1.0"\n\n[dependencies]\nrawbuf = { workspace = true }\ngitdep = { git = "https://example.invalid/gitdep" }\n',
+  });
+  try {
+    const r = await deps([root, ...FIXTURE_ARGS]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^rawbuf\s+unknown \(requires 0\.3\)\s+direct\s+not locked\s+not checked$/m);
+    assert.match(r.stdout, /^leftpad\s+unknown \(requires 0\.2\)\s+direct\s+not locked\s+not checked$/m);
+    assert.match(r.stdout, /^safe-crate\s+unknown \(requires 1\)\s+direct/m);
+    assert.match(r.stdout, /^gitdep\s+unknown \(git https:\/\/example\.invalid\/gitdep\)\s+direct/m);
+    assert.doesNotMatch(r.stdout, /^lib\s/m, 'a workspace member is no dependency');
+    assert.equal(r.stdout.match(/^rawbuf/gm)?.length, 1, 'one row per crate and requirement');
+    assert.match(r.stdout, /4 dependencies \(4 direct, 4 not locked\), 0 counted, 0 unsafe items, 0 advisories/);
+    assert.match(r.stderr, /note: no Cargo\.lock: advisories and transitive dependencies need a lock file \(run `cargo generate-lockfile`/);
+    assert.equal((await deps([root, ...FIXTURE_ARGS, '--deny', 'informational'])).code, 0, 'nothing locked, nothing denied');
+    const json = JSON.parse((await deps([root, ...FIXTURE_ARGS, '--format', 'json'])).stdout);
+    assert.equal(json.lockFile, null);
+    const raw = json.dependencies.find((d: { name: string }) => d.name === 'rawbuf');
+    assert.deepEqual({ version: raw.version, requirement: raw.requirement, locked: raw.locked, direct: raw.direct }, { version: null, requirement: '0.3', locked: false, direct: true });
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('deps: PATH may name the Cargo.lock, like the folder or its Cargo.toml', async () => {
+  const r = await deps(['workspace/Cargo.lock', ...FIXTURE_ARGS, '--deny', 'never']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /10 dependencies \(9 direct\)/);
 });

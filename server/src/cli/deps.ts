@@ -5,7 +5,9 @@ import * as path from 'path';
 import { pathToFileURL } from 'url';
 import { parseArgs } from 'util';
 import type * as Sarif from 'sarif';
+import { AdvisoryDb } from '../engine/deps/advisories';
 import { analyzeDeps, type DepEntry, type DepsReport } from '../engine/deps/report';
+import { loadWorkspace, manifestFileFor, type DirectDep } from '../engine/deps/workspace-model';
 import { defaultCargoHome, DEBIAN_REGISTRY } from '../engine/deps/sources';
 import { describeCounts, denyRank, lockFindings, manifestFindings, worstRank } from '../engine/deps/views';
 import { totalOf } from '../engine/deps/unsafe-count';
@@ -13,12 +15,13 @@ import { initParser } from '../engine/parser';
 import type { Finding, Severity } from '../engine/rule';
 import { LineIndex } from '../engine/text';
 import type { Command } from './command';
+import { displayPath } from './report';
 import { EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, UsageError, type CliContext } from './context';
 
 export const DEPS_USAGE = `Usage: blindspot deps [OPTIONS] [PATH]
 
-Lists the dependencies of the crate or workspace at PATH (a folder or its Cargo.toml; default: .)
-as Cargo.lock resolved them, with the unsafe code in each (counted from sources already on disk:
+Lists the dependencies of the crate or workspace at PATH (a folder, its Cargo.toml or its
+Cargo.lock; default: .) as Cargo.lock resolved them, with the unsafe code in each (counted from sources already on disk:
 vendor/, $CARGO_HOME/registry/src, git checkouts, path crates, directory registries such as
 ${DEBIAN_REGISTRY}) and the advisories of a local RustSec advisory-db clone. Never builds,
 never touches the network.
@@ -33,7 +36,11 @@ Options:
       --no-unsafe         do not count unsafe code
   -h, --help              print this help
 
-Exit status: 0 nothing denied, 1 an advisory at or above --deny, 2 usage or I/O error.
+Without a Cargo.lock the direct dependencies are listed as declared, not locked: advisories and
+transitive dependencies need the lock file (\`cargo generate-lockfile\` writes it without a build).
+
+Exit status: 0 nothing denied, 1 an advisory at or above --deny, 2 usage or input error
+(a Cargo.toml or Cargo.lock that does not parse; a PATH, --advisory-db or --registry not there).
 `;
 
 type Format = 'text' | 'json' | 'sarif';
@@ -100,14 +107,26 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd()).join('\n') + '\n';
 }
 
+/** What an unlocked dependency asks for: its requirement, or where it comes from. */
+function requested(d: DirectDep): string {
+  const e = d.effective;
+  if (e.path) return `path ${e.path}`;
+  if (e.git) return `git ${e.git}`;
+  return `requires ${e.requirement ?? '*'}`;
+}
+
 function formatText(report: DepsReport): string {
   const rows = [['crate', 'version', 'kind', 'unsafe', 'advisories']];
   for (const e of report.entries) rows.push([e.pkg.name, e.pkg.version, e.direct ? 'direct' : 'transitive', unsafeCell(e), advisoryCell(e)]);
+  for (const d of report.unlocked) rows.push([d.effective.package, `unknown (${requested(d)})`, 'direct', 'not locked', 'not checked']);
   const counted = report.entries.filter((e) => e.unsafe);
   const unsafeTotal = counted.reduce((n, e) => n + totalOf(e.unsafe!.counts), 0);
   const advisories = report.entries.reduce((n, e) => n + e.advisories.length, 0);
-  const summary = `${report.entries.length} dependencies (${report.entries.filter((e) => e.direct).length} direct), ${counted.length} counted, ${unsafeTotal} unsafe items, ${advisories} advisories\n`;
-  return (report.entries.length > 0 ? table(rows) : '') + summary;
+  const total = report.entries.length + report.unlocked.length;
+  const direct = report.entries.filter((e) => e.direct).length + report.unlocked.length;
+  const unlocked = report.unlocked.length > 0 ? `, ${report.unlocked.length} not locked` : '';
+  const summary = `${total} dependencies (${direct} direct${unlocked}), ${counted.length} counted, ${unsafeTotal} unsafe items, ${advisories} advisories\n`;
+  return (total > 0 ? table(rows) : '') + summary;
 }
 
 function toJson(report: DepsReport): object {
@@ -116,26 +135,37 @@ function toJson(report: DepsReport): object {
     lockFile: report.model.lock ? report.model.lockFile : null,
     advisoryDb: report.advisoryDbDir ?? null,
     notices: report.notices,
-    dependencies: report.entries.map((e) => ({
-      name: e.pkg.name,
-      version: e.pkg.version,
-      source: e.pkg.source ?? null,
-      kind: e.pkg.kind,
-      direct: e.direct,
-      sourceDir: e.sourceDir ?? null,
-      unsafe: e.unsafe ? { ...e.unsafe.counts, forbidsUnsafe: e.unsafe.forbidsUnsafe, files: e.unsafe.files, skippedFiles: e.unsafe.skippedFiles, topFiles: e.unsafe.topFiles } : null,
-      yanked: e.yanked ?? null,
-      advisories: e.advisories.map(({ advisory: a, firstPatched }) => ({
-        id: a.id,
-        kind: a.informational ?? 'vulnerability',
-        title: a.title,
-        date: a.date ?? null,
-        url: a.url ?? null,
-        aliases: a.aliases,
-        patched: a.patched,
-        unaffected: a.unaffected,
-        firstPatched: firstPatched ?? null,
-      })),
+    dependencies: [...report.entries.map((e) => lockedJson(e)), ...report.unlocked.map((d) => unlockedJson(d))],
+  };
+}
+
+/** A dependency Cargo.toml declares but no Cargo.lock resolved: no version, nothing checked. */
+function unlockedJson(d: DirectDep): object {
+  const e = d.effective;
+  return { name: e.package, version: null, requirement: e.requirement ?? null, locked: false, source: null, kind: e.path ? 'path' : e.git ? 'git' : 'registry', direct: true, sourceDir: null, unsafe: null, yanked: null, advisories: [] };
+}
+
+function lockedJson(e: DepEntry): object {
+  return {
+    name: e.pkg.name,
+    version: e.pkg.version,
+    locked: true,
+    source: e.pkg.source ?? null,
+    kind: e.pkg.kind,
+    direct: e.direct,
+    sourceDir: e.sourceDir ?? null,
+    unsafe: e.unsafe ? { ...e.unsafe.counts, forbidsUnsafe: e.unsafe.forbidsUnsafe, files: e.unsafe.files, skippedFiles: e.unsafe.skippedFiles, topFiles: e.unsafe.topFiles } : null,
+    yanked: e.yanked ?? null,
+    advisories: e.advisories.map(({ advisory: a, firstPatched }) => ({
+      id: a.id,
+      kind: a.informational ?? 'vulnerability',
+      title: a.title,
+      date: a.date ?? null,
+      url: a.url ?? null,
+      aliases: a.aliases,
+      patched: a.patched,
+      unaffected: a.unaffected,
+      firstPatched: firstPatched ?? null,
     })),
   };
 }
@@ -229,10 +259,43 @@ function toSarif(report: DepsReport, version: string): Sarif.Log {
   return { $schema: 'https://json.schemastore.org/sarif-2.1.0.json', version: '2.1.0', runs: [run] };
 }
 
+/** `crates/app/Cargo.toml is not valid TOML: …`: the model's message names the file by its base name only. */
+function malformedMessage(shown: string, m: { file: string; message: string }): string {
+  const base = path.basename(m.file);
+  return m.message.startsWith(`${base} `) ? shown + m.message.slice(base.length) : `${shown}: ${m.message}`;
+}
+
+function isFolder(dir: string): boolean {
+  try {
+    return fs.statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Input a CI gate must not pass over: a missing manifest, one that does not parse (or a member's, or
+ * the lock file's), and folders named on the command line that are not there. The default advisory
+ * database missing is only a note: not everyone has cloned it.
+ */
+function inputErrors(options: DepsCliOptions, ctx: CliContext): string[] {
+  const shown = (file: string) => displayPath(ctx.cwd, file);
+  const errors: string[] = [];
+  const manifest = manifestFileFor(options.target);
+  if (!fs.existsSync(manifest)) errors.push(`no Cargo.toml at ${shown(manifest)}`);
+  else for (const m of loadWorkspace(options.target).malformed) errors.push(malformedMessage(shown(m.file), m));
+  if (options.advisoryDb !== undefined) {
+    if (!isFolder(options.advisoryDb)) errors.push(`--advisory-db: no such folder: ${shown(options.advisoryDb)}`);
+    else if (!AdvisoryDb.open(options.advisoryDb)) errors.push(`--advisory-db: ${shown(options.advisoryDb)} is not a RustSec advisory database (it has no crates/ folder)`);
+  }
+  for (const registry of options.registries ?? []) if (!isFolder(registry)) errors.push(`--registry: no such folder: ${shown(registry)}`);
+  return errors;
+}
+
 export async function runDeps(options: DepsCliOptions, ctx: CliContext): Promise<number> {
-  const manifest = path.basename(options.target) === 'Cargo.toml' ? options.target : path.join(options.target, 'Cargo.toml');
-  if (!fs.existsSync(manifest)) {
-    ctx.stderr(`blindspot: error: no Cargo.toml at ${manifest}\n`);
+  const errors = inputErrors(options, ctx);
+  if (errors.length > 0) {
+    for (const error of errors) ctx.stderr(`blindspot: error: ${error}\n`);
     return EXIT_ERROR;
   }
   if (options.countUnsafe) await initParser();
