@@ -3,6 +3,7 @@ import type { Node } from '../parser';
 import type { Fix, RuleContext } from '../rule';
 import type { HeldGuard } from '../held-across-await';
 import type { TypeEnv } from '../resolve/expr';
+import type { Binding } from '../resolve/locals';
 import { statementIn } from '../syntax';
 
 /** Inserts `code` as its own line before `statement`, indented like it (or inline when it shares a line). */
@@ -32,6 +33,8 @@ export function dropBeforeAwaitFix(ctx: RuleContext, held: HeldGuard, env: TypeE
   // Moved elsewhere (`let h = g`, `if c { drop(g) }`), or shadowed at the insertion point: `drop(g)` would not compile.
   const movedBefore = life.moves.some((m) => !laterDrops.some((d) => d.startIndex <= m.startIndex && m.endIndex <= d.endIndex));
   if (movedBefore || env.locals.resolve(binding.name, statement.startIndex) !== binding) return undefined;
+  // `let first = &g[0];` or `let f = || g.len();` still used after the await: dropping `g` would not compile.
+  if (borrowOutlives(env, binding, statement.startIndex)) return undefined;
   const removals = laterDrops.map((s) => deleteLine(ctx, s));
   return {
     title: laterDrops.length ? `Move \`drop(${binding.name})\` before the await` : `Release \`${binding.name}\` before the await: insert \`drop(${binding.name});\``,
@@ -39,6 +42,32 @@ export function dropBeforeAwaitFix(ctx: RuleContext, held: HeldGuard, env: TypeE
     preferred: true,
     safe: true,
   };
+}
+
+/** Methods whose result owns its data: binding their result borrows nothing from the guard. */
+const OWNING = /(\.(clone|cloned|copied|to_owned|to_string|to_vec|len|is_empty|is_some|is_none|count|contains|contains_key|pop|pop_front|pop_back|remove|take)\([^()]*\))+$/;
+
+/** Might `value` (a let initialiser mentioning the guard) keep a borrow of it? */
+function mayBorrow(value: Node): boolean {
+  if (value.type === 'closure_expression') return true;
+  if (value.type === 'unary_expression' && value.text.startsWith('*')) return /&/.test(value.text);
+  return !OWNING.test(value.text.replace(/\s+/g, ''));
+}
+
+/** True when a use of the guard before `offset` was bound (`let x = &g…`, a closure) and that binding is used at or after `offset`. */
+function borrowOutlives(env: TypeEnv, guard: Binding, offset: number): boolean {
+  for (const ref of env.locals.references(guard)) {
+    if (ref.startIndex >= offset) continue;
+    for (let n: Node | null = ref.parent; n && n.id !== guard.statement?.parent?.id; n = n.parent) {
+      if (n.type !== 'let_declaration') continue;
+      const value = n.childForFieldName('value');
+      if (!value || !mayBorrow(value)) break;
+      const holders = env.locals.resolveDeclaredBy(n);
+      if (holders.some((h) => env.locals.references(h).some((r) => r.startIndex >= offset))) return true;
+      break;
+    }
+  }
+  return false;
 }
 
 /** `drop(g);` / `std::mem::drop(g);` as a whole statement around the reference `ref`. */
@@ -79,13 +108,19 @@ export function bindScrutineeFix(ctx: RuleContext, held: HeldGuard, env: TypeEnv
   }
   // Binding the guard itself would keep it alive: there must be a value computed from it.
   if (!scrutinee || !owner || scrutinee.id === held.acq.guard.id) return undefined;
+  // `.first()`/`.as_ref()` borrow from the guard: binding them would not compile (E0716).
+  const compact = scrutinee.text.replace(/\s+/g, '');
+  const owned = OWNING.test(compact) || (scrutinee.type === 'unary_expression' && compact.startsWith('*'));
+  // `map.get(k)` gives `Option<&V>`: `.cloned()` makes the bound value own its data (the issue's own suggestion).
+  const clonable = !owned && /\.(get|first|last)\([^()]*\)$/.test(compact);
+  if (!owned && !clonable) return undefined;
   const block = owner.parent?.type === 'expression_statement' ? owner.parent.parent : owner.parent;
   const statement = block ? statementIn(block, owner) : null;
   if (!statement) return undefined;
   const name = freshName(env, 'value');
   return {
-    title: `Bind the scrutinee to \`${name}\` first, so the guard is released before the ${owner.type === 'match_expression' ? 'match' : 'if let'} body`,
-    edits: [{ path: ctx.file.path, edits: [insertBefore(ctx, statement, `let ${name} = ${scrutinee.text};`), { start: scrutinee.startIndex, end: scrutinee.endIndex, newText: name }] }],
+    title: `Bind the scrutinee${clonable ? ' (cloned)' : ''} to \`${name}\` first, so the guard is released before the ${owner.type === 'match_expression' ? 'match' : 'if let'} body`,
+    edits: [{ path: ctx.file.path, edits: [insertBefore(ctx, statement, `let ${name} = ${scrutinee.text}${clonable ? '.cloned()' : ''};`), { start: scrutinee.startIndex, end: scrutinee.endIndex, newText: name }] }],
     preferred: true,
   };
 }

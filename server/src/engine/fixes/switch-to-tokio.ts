@@ -49,10 +49,44 @@ function fileAcquisitions(ctx: RuleContext): Acquisition[] {
   return functionItems(ctx.file.root).flatMap(({ fn, impl }) => acquisitionsIn(fn, new TypeEnv(ctx.file, ctx.workspace, fn, impl), ctx.settings.extraBlockingGuards));
 }
 
+/** After the switch, `use std::sync::Mutex` (or `Mutex` in a `{…}` list) may be unused: remove it. */
+function unusedImportEdit(ctx: RuleContext, lockPath: string, edits: TextEdit[]): TextEdit | undefined {
+  const local = [...ctx.file.facts.uses.names].find(([, full]) => full === lockPath)?.[0];
+  if (!local) return undefined;
+  const decl = ctx.file.root.namedChildren.find((c) => c?.type === 'use_declaration' && new RegExp(`\\b${local}\\b`).test(c.text));
+  if (!decl) return undefined;
+  const { text } = ctx.file;
+  const rewritten = edits.filter((e) => /\bMutex\b|\bRwLock\b/.test(text.slice(e.start, e.end)));
+  const word = new RegExp(`\\b${local}\\b`, 'g');
+  for (let m = word.exec(text); m; m = word.exec(text)) {
+    const at = m.index;
+    const inDecl = at >= decl.startIndex && at < decl.endIndex;
+    const replaced = rewritten.some((e) => at >= e.start && at < e.end);
+    const inComment = /\/\//.test(text.slice(text.lastIndexOf('\n', at) + 1, at));
+    if (!inDecl && !replaced && !inComment) return undefined;
+  }
+  const item = decl.descendantsOfType(['identifier', 'use_as_clause']).find((n) => n && (n.type === 'use_as_clause' ? n.childForFieldName('alias')?.text === local : n.text === local && n.parent?.type === 'use_list'));
+  if (item && item.parent?.type === 'use_list') {
+    const next = item.nextNamedSibling;
+    const prev = item.previousNamedSibling;
+    if (next) return { start: item.startIndex, end: next.startIndex, newText: '' };
+    if (prev) return { start: prev.endIndex, end: item.endIndex, newText: '' };
+  }
+  if (!decl.text.includes('{')) {
+    const line = ctx.file.lines.positionAt(decl.startIndex).line;
+    const start = ctx.file.lines.lineStart(line);
+    const end = Math.min(text.length, ctx.file.lines.lineEnd(line) + 1);
+    return text.slice(start, decl.startIndex).trim() === '' ? { start, end, newText: '' } : { start: decl.startIndex, end: decl.endIndex, newText: '' };
+  }
+  return undefined;
+}
+
 export function switchToTokioFix(ctx: RuleContext, acq: Acquisition): Fix | undefined {
   const target = TOKIO_EQUIVALENT[acq.lock.path];
   const origin = acq.typed?.origin;
   if (!target || !acq.certain || !origin || !usesTokio(ctx)) return undefined;
+  // Parameters change callers, visible fields change other files, statics need `const_new`: not mechanical here.
+  if (origin.visible || origin.key.startsWith('param') || origin.key.startsWith('static')) return undefined;
   const sameLock = fileAcquisitions(ctx).filter((a) => a.key === acq.key && a.lock.path === acq.lock.path);
   if (sameLock.some((a) => !a.body || !isAsync(a.body) || !awaitEdit(a))) return undefined;
   const edits: FileEdit[] = [];
@@ -69,6 +103,8 @@ export function switchToTokioFix(ctx: RuleContext, acq: Acquisition): Fix | unde
   }
   if (!lockType?.base && !origin.ctor) return undefined;
   for (const a of sameLock) add(ctx.file.path, awaitEdit(a)!);
+  const unused = unusedImportEdit(ctx, acq.lock.path, edits.find((e) => e.path === ctx.file.path)?.edits ?? []);
+  if (unused) add(ctx.file.path, unused);
   const functions = new Set(sameLock.map((a) => enclosingBody(a.call)?.id));
   const reach = functions.size > 1 || edits.some((e) => e.path !== ctx.file.path) || origin.key.includes('.') ? ` (changes ${edits.reduce((n, e) => n + e.edits.length, 0)} places in ${functions.size} function${functions.size > 1 ? 's' : ''}${edits.length > 1 ? ` and ${edits.length} files` : ''})` : '';
   return { title: `Switch \`${acq.receiver.text}\` to ${target}${reach}`, edits };

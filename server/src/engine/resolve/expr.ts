@@ -18,6 +18,8 @@ export interface TypeOrigin {
   ctor?: { start: number; end: number; text: string };
   /** A stable name of the declaration: `Type.field`, `static NAME`, `let name@offset`. */
   key: string;
+  /** A field declared `pub`/`pub(crate)`: other files may use it too. */
+  visible?: boolean;
 }
 
 export interface Typed {
@@ -122,7 +124,7 @@ export class TypeEnv {
     const params = new Map(struct.value.typeParams.map((p, i) => [p, owner.args[i]]));
     const substituted = substituteParams(f.type, params);
     const ownerKey = base.origin?.key.startsWith('static') ? base.origin.key : struct.value.name;
-    return { type: this.expand(substituted), origin: { path: struct.path, type: f.type, key: `${ownerKey}.${field}` } };
+    return { type: this.expand(substituted), origin: { path: struct.path, type: f.type, key: `${ownerKey}.${field}`, visible: f.visible } };
   }
 
   private typeOfCall(expr: Node, depth: number): Typed | undefined {

@@ -9,6 +9,8 @@ export interface FieldFacts {
   /** The field's type node span, for fixes that rewrite it. */
   typeSpan: { start: number; end: number };
   nameSpan: { start: number; end: number };
+  /** Declared `pub`/`pub(crate)`/…: code in other files may use it. */
+  visible?: boolean;
 }
 
 export interface StructFacts {
@@ -64,7 +66,8 @@ function fieldsOf(body: Node | null, prefix: string, uses: UseMap): FieldFacts[]
       if (f?.type !== 'field_declaration') continue;
       const name = f.childForFieldName('name');
       const type = f.childForFieldName('type');
-      if (name && type) fields.push({ name: prefix + name.text, type: typeFromNode(type, uses), typeSpan: spanOf(type), nameSpan: spanOf(name) });
+      const visible = f.namedChildren.some((c) => c?.type === 'visibility_modifier');
+      if (name && type) fields.push({ name: prefix + name.text, type: typeFromNode(type, uses), typeSpan: spanOf(type), nameSpan: spanOf(name), visible });
     }
   } else if (body.type === 'ordered_field_declaration_list') {
     let i = 0;
