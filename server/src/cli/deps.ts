@@ -21,10 +21,10 @@ import { EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, UsageError, type CliContext } fr
 export const DEPS_USAGE = `Usage: blindspot deps [OPTIONS] [PATH]
 
 Lists the dependencies of the crate or workspace at PATH (a folder, its Cargo.toml or its
-Cargo.lock; default: .) as Cargo.lock resolved them, with the unsafe code in each (counted from sources already on disk:
-vendor/, $CARGO_HOME/registry/src, git checkouts, path crates, directory registries such as
-${DEBIAN_REGISTRY}) and the advisories of a local RustSec advisory-db clone. Never builds,
-never touches the network.
+Cargo.lock; default: .) as Cargo.lock resolved them, with the unsafe code in each (counted from
+sources already on disk: vendor/, $CARGO_HOME/registry/src, git checkouts, path crates, directory
+registries such as ${DEBIAN_REGISTRY}) and the advisories of a local RustSec advisory-db
+clone. Never builds, never touches the network.
 
 Options:
   -f, --format FORMAT     text (default), json or sarif (SARIF 2.1.0)
@@ -32,7 +32,8 @@ Options:
                           (default), unsound, unmaintained (also yanked crates), informational,
                           or never
       --advisory-db DIR   the advisory database (default: $CARGO_HOME/advisory-db)
-      --registry DIR      a directory registry of NAME-VERSION/ folders (repeatable; default ${DEBIAN_REGISTRY})
+      --registry DIR      a directory registry of NAME-VERSION/ folders (repeatable;
+                          default ${DEBIAN_REGISTRY})
       --no-unsafe         do not count unsafe code
   -h, --help              print this help
 
