@@ -155,12 +155,20 @@ export class DocumentStore {
     }, delayMs);
   }
 
-  /** The findings for the document's current version, analysing now if needed (requests can't wait for the timer). */
+  /**
+   * The findings for the document's current version, analysing now if needed (requests can't wait for
+   * the timer). An engine failure is logged and the document shows it as skipped: it never escapes.
+   */
   analyzeNow(doc: OpenDocument): Analysis {
     if (doc.analysis && doc.analysis.version === doc.version && !doc.stale) return doc.analysis;
     const version = doc.version;
-    const result = doc.engineDoc.analyze();
-    doc.analysis = { version, findings: result.findings, skipped: result.skipped };
+    try {
+      const result = doc.engineDoc.analyze();
+      doc.analysis = { version, findings: result.findings, skipped: result.skipped };
+    } catch (error) {
+      this.events.log(`analysis of ${doc.uri} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      doc.analysis = { version, findings: [], skipped: 'skipped: internal error (see the Blindspot output)' };
+    }
     doc.stale = false;
     return doc.analysis;
   }

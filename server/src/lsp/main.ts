@@ -29,4 +29,8 @@ if (args.includes('--help') || !args.some((a) => TRANSPORTS.test(a))) {
   process.exit(args.includes('--help') ? 0 : 2);
 }
 const connection = createConnection(ProposedFeatures.all);
+// Last line of defence: whatever escapes is logged, and the editor keeps its diagnostics and its server.
+const report = (error: unknown) => connection.console.error(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+process.on('uncaughtException', report);
+process.on('unhandledRejection', report);
 new BlindspotServer(connection, [...rules, ...testRules()]).listen();

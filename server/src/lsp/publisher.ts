@@ -1,7 +1,7 @@
 // Getting diagnostics to the client: pushed for closed files and (without pull support) open ones,
 // pulled for open ones when the client asks for them. Keeps the finding count per URI for the status bar.
 import * as fs from 'fs';
-import type { Connection, Diagnostic } from 'vscode-languageserver';
+import type { Connection, Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver';
 import type { FileResult } from '../engine/analyze';
 import { LineIndex } from '../engine/text';
 import { STATUS_NOTIFICATION } from './capabilities';
@@ -62,7 +62,7 @@ export class Publisher {
   /** Pushes an open document's diagnostics, tagged with the version they were computed for. */
   publishOpen(doc: OpenDocument): void {
     if (this.pullMode || !doc.analysis || doc.analysis.version !== doc.version) return; // never publish an older version
-    void this.connection.sendDiagnostics({ uri: doc.uri, version: doc.analysis.version, diagnostics: this.diagnosticsOf(doc) });
+    this.send({ uri: doc.uri, version: doc.analysis.version, diagnostics: this.diagnosticsOf(doc) });
   }
 
   publishClosed(filePath: string, result: FileResult, text: string): void {
@@ -71,12 +71,17 @@ export class Publisher {
     const locate = this.locator({ path: filePath, text });
     const diagnostics = result.findings.map((f) => toDiagnostic(f, lines, locate));
     this.setCount(uri, result.findings.length);
-    void this.connection.sendDiagnostics({ uri, diagnostics });
+    this.send({ uri, diagnostics });
+  }
+
+  /** A write to a closed connection (the editor went away) is nothing to crash over. */
+  private send(params: PublishDiagnosticsParams): void {
+    this.connection.sendDiagnostics(params).catch(() => undefined);
   }
 
   clear(uri: string): void {
     this.setCount(uri, 0);
-    void this.connection.sendDiagnostics({ uri, diagnostics: [] });
+    this.send({ uri, diagnostics: [] });
   }
 
   /** URIs that currently show findings of closed files (to clear when the scan is turned off). */
@@ -101,7 +106,7 @@ export class Publisher {
     if (this.statusTimer) return;
     this.statusTimer = setTimeout(() => {
       this.statusTimer = undefined;
-      void this.connection.sendNotification(STATUS_NOTIFICATION, this.status());
+      this.connection.sendNotification(STATUS_NOTIFICATION, this.status()).catch(() => undefined);
     }, STATUS_INTERVAL_MS);
   }
 

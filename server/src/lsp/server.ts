@@ -66,7 +66,7 @@ export class BlindspotServer {
       log: (m) => this.log(m),
     });
     this.cargo = new CargoTomlFeatures({
-      publish: (uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }),
+      publish: (uri, diagnostics) => this.background(connection.sendDiagnostics({ uri, diagnostics })),
       refresh: () => {
         if (this.support.inlayHintRefresh) void connection.languages.inlayHint.refresh().catch(() => undefined);
       },
@@ -78,13 +78,13 @@ export class BlindspotServer {
   listen(): void {
     const c = this.connection;
     c.onInitialize((params) => this.initialize(params));
-    c.onInitialized(() => void this.initialized());
+    c.onInitialized(() => this.background(this.initialized()));
     c.onShutdown(() => this.shutdown());
     c.onDidOpenTextDocument(this.notification((p) => (isCargoUri(p.textDocument.uri) ? this.cargo.open(p) : this.didOpen(this.docs.open(p)))));
     c.onDidChangeTextDocument(this.notification((p) => (isCargoUri(p.textDocument.uri) ? this.cargo.change(p) : this.docs.change(p))));
-    c.onDidCloseTextDocument(this.notification((p) => (isCargoUri(p.textDocument.uri) ? this.cargo.close(p.textDocument.uri) : void this.didClose(p.textDocument.uri))));
-    c.onDidChangeConfiguration(this.notification((p) => void this.settingsChanged(p.settings)));
-    c.onDidChangeWatchedFiles(this.notification((p) => void this.filesChanged(p.changes)));
+    c.onDidCloseTextDocument(this.notification((p) => (isCargoUri(p.textDocument.uri) ? this.cargo.close(p.textDocument.uri) : this.background(this.didClose(p.textDocument.uri)))));
+    c.onDidChangeConfiguration(this.notification((p) => this.background(this.settingsChanged(p.settings))));
+    c.onDidChangeWatchedFiles(this.notification((p) => this.background(this.filesChanged(p.changes))));
     c.onCodeAction(this.request((p) => {
       if (isCargoUri(p.textDocument.uri)) return this.cargo.codeActions(p);
       const doc = this.docs.get(p.textDocument.uri);
@@ -129,7 +129,7 @@ export class BlindspotServer {
       this.docs.resume();
     }
     this.publisher.statusChanged(); // the status bar leaves its "starting" state even when nothing is found
-    if (this.settings.workspaceScan) void this.startScan();
+    if (this.settings.workspaceScan) this.background(this.startScan());
   }
 
   /** Workspace folders, watched files and configuration changes, for clients that let the server ask. */
@@ -159,6 +159,16 @@ export class BlindspotServer {
         throw new ResponseError(ErrorCodes.InternalError, `blindspot: ${describe(error)}`);
       }
     };
+  }
+
+  /** Work nobody awaits (scans, settings reloads, file events): a failure is logged, never an unhandled rejection. */
+  private background(work: Promise<unknown>): void {
+    work.catch((error) => this.log(`background work failed: ${describe(error)}`));
+  }
+
+  /** Asks a pull-diagnostics client to pull again (settings or cross-file facts changed). */
+  private refreshPulled(): void {
+    if (this.support.pullDiagnostics && this.support.diagnosticRefresh) this.background(this.connection.languages.diagnostics.refresh());
   }
 
   /** Notifications after shutdown are dropped; exceptions are logged. */
@@ -203,7 +213,7 @@ export class BlindspotServer {
     this.publisher.publishOpen(doc);
     // This edit changed cross-file facts (a struct's fields, say): the other open documents may read them.
     if (before === this.factsVersion) return;
-    if (this.support.pullDiagnostics && this.support.diagnosticRefresh) void this.connection.languages.diagnostics.refresh();
+    this.refreshPulled();
     for (const other of this.docs.all()) {
       if (other === doc) continue;
       other.stale = true;
@@ -245,8 +255,8 @@ export class BlindspotServer {
     const scanBefore = this.settings.workspaceScan;
     this.applySettings(next);
     this.docs.invalidateAll();
-    if (this.support.pullDiagnostics && this.support.diagnosticRefresh) void this.connection.languages.diagnostics.refresh();
-    if (next.workspaceScan) void this.startScan();
+    this.refreshPulled();
+    if (next.workspaceScan) this.background(this.startScan());
     else if (scanBefore) this.dropClosedDiagnostics();
   }
 
@@ -300,7 +310,7 @@ export class BlindspotServer {
   private foldersChanged(added: string[], removed: string[]): void {
     const gone = new Set(removed.map(uriToPath));
     this.folders = [...this.folders.filter((f) => !gone.has(f)), ...added.map(uriToPath).filter(isDiskPath)];
-    if (this.settings.workspaceScan) void this.startScan();
+    if (this.settings.workspaceScan) this.background(this.startScan());
   }
 
   private dropClosedDiagnostics(): void {
@@ -341,7 +351,7 @@ export class BlindspotServer {
     if (manifests) this.docs.refreshCrates();
     if (!manifests && this.engine.workspace.version === factsBefore) return;
     this.docs.invalidateAll(this.settings.debounceMs);
-    if (this.support.pullDiagnostics && this.support.diagnosticRefresh) void this.connection.languages.diagnostics.refresh();
+    this.refreshPulled();
     // Workspace-wide findings (cycles across files) may have moved to or from closed files.
     if (!this.settings.workspaceScan) return;
     for (const p of new Set([...affectedBefore, ...withWorkspaceFindings()])) await this.scanner.check(p);

@@ -185,7 +185,8 @@ export class WorkspaceScanner {
       else this.hooks.forget(file);
       return false;
     }
-    const rejected = this.hooks.engine.indexText(file, text);
+    // indexText answers undefined when all went well, so the guard's "failed" is a string of its own.
+    const rejected = this.guarded(file, () => this.hooks.engine.indexText(file, text) ?? '') ?? 'skipped: internal error';
     if (rejected) this.hooks.log(`${file}: ${rejected}`);
     return !rejected;
   }
@@ -198,9 +199,20 @@ export class WorkspaceScanner {
       this.hooks.forget(file);
       return false;
     }
-    const result = this.hooks.engine.checkText(file, text, crateInfoFor(file));
+    const result = this.guarded(file, () => this.hooks.engine.checkText(file, text, crateInfoFor(file)));
+    if (!result) return false;
     if (result.skipped) this.hooks.log(`${file}: ${result.skipped}`);
     this.hooks.publish(file, result, text);
     return true;
+  }
+
+  /** One file's engine failure is logged and the scan goes on with the next. */
+  private guarded<T>(file: string, run: () => T): T | undefined {
+    try {
+      return run();
+    } catch (error) {
+      this.hooks.log(`${file}: analysis failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      return undefined;
+    }
   }
 }
