@@ -394,6 +394,16 @@ test('--fix applies safe fixes over rounds, writes atomically, keeps the mode an
   assert.match(sarif.stderr, /fixed a\.rs: Replace with `unmarked\(\)`/);
 });
 
+test('--fix applies only the fixes of reported findings (--severity filters them too)', async () => {
+  const root = tempTree({ 'a.rs': MARKED });
+  const r = await cli(root, ['check', '--fix', '--severity', 'error']);
+  assert.equal(fs.readFileSync(path.join(root, 'a.rs'), 'utf8'), MARKED, 'the warning is not reported, so not fixed either');
+  assert.doesNotMatch(r.stdout, /fixed/);
+  assert.equal(r.code, 0);
+  await cli(root, ['check', '--fix', '--severity', 'warning']);
+  assert.equal(fs.readFileSync(path.join(root, 'a.rs'), 'utf8'), CLEAN);
+});
+
 test('--fix re-runs until no safe fix is left (a fix may expose another finding)', async () => {
   const chainRule: Rule = {
     ...hintRule,

@@ -104,7 +104,7 @@ class CheckRun {
   }
 
   private fix(filePath: string, source: SourceText, crate: ReturnType<typeof crateInfoFor>): FileOutcome | undefined {
-    const fixed = fixFile(this.engine, filePath, source.text, crate);
+    const fixed = fixFile(this.engine, filePath, source.text, crate, (f) => this.wanted(f));
     if (fixed.skipped) {
       this.skip(filePath, reason(fixed.skipped));
       return undefined;

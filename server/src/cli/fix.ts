@@ -70,7 +70,8 @@ function applyRound(filePath: string, text: string, fixes: Fix[]): { text: strin
   }
 }
 
-export function fixFile(engine: Engine, filePath: string, original: string, crate: CrateInfo): FixOutcome {
+/** `wanted` limits the fixes to the findings the run reports (`--severity`): nothing unseen is rewritten. */
+export function fixFile(engine: Engine, filePath: string, original: string, crate: CrateInfo, wanted: (f: Finding) => boolean = () => true): FixOutcome {
   const first = engine.checkText(filePath, original, crate);
   if (first.skipped) return { text: original, findings: [], applied: [], skipped: first.skipped };
   const refuse = (why: string): FixOutcome => {
@@ -82,7 +83,7 @@ export function fixFile(engine: Engine, filePath: string, original: string, crat
   const applied: Fix[] = [];
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const eol = lineEnding(text);
-    const fixes = safeFixes(findings).map((fix) => withLineEnding(fix, eol));
+    const fixes = safeFixes(findings.filter(wanted)).map((fix) => withLineEnding(fix, eol));
     if (!fixes.length) break;
     const next = applyRound(filePath, text, fixes);
     if ('error' in next) return refuse(next.error);
