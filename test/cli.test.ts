@@ -461,6 +461,8 @@ test('--fix never touches a file that already had syntax errors, even when the f
     assert.equal(fs.readFileSync(path.join(root, 'b.rs'), 'utf8'), CLEAN, 'a clean file in the same run is still fixed');
     assert.match(r.stdout, /warning\[test-marker\]: `marker\(\)` is left in\n --> a\.rs:/, 'the finding is still reported');
     assert.equal(r.code, 1);
+    const json = parseJson(await cli(root, ['check', '--fix', '--format', 'json']));
+    assert.deepEqual(json.notFixed, [{ path: 'a.rs', reason: 'has syntax errors' }]);
   }
   // Without fixes to apply there is nothing to refuse: no note.
   const quiet = await cli(tempTree({ 'a.rs': 'pub fn broken( {}\n' }), ['check', '--fix']);

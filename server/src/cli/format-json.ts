@@ -30,6 +30,8 @@ export interface JsonOutput {
   findings: JsonFinding[];
   skipped: { path: string; reason: string }[];
   fixed: { path: string; fixes: string[] }[];
+  /** Files `--fix` left untouched although they had safe fixes, e.g. `has syntax errors`. */
+  notFixed: { path: string; reason: string }[];
   summary: { filesChecked: number; filesSkipped: number; findings: number; fixesApplied: number };
 }
 
@@ -71,6 +73,7 @@ export function toJson(report: CheckReport): JsonOutput {
     findings: findings.map((f) => jsonFinding(report, f)),
     skipped: report.skipped.map((s) => ({ path: displayPath(report.root, s.path), reason: s.reason })),
     fixed: fixed.map((f) => ({ path: displayPath(report.root, f.path), fixes: f.fixed.map((x) => x.title) })),
+    notFixed: report.files.flatMap((f) => (f.fixRefused ? [{ path: displayPath(report.root, f.path), reason: f.fixRefused }] : [])),
     summary: {
       filesChecked: report.files.length,
       filesSkipped: report.skipped.length,
