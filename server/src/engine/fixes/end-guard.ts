@@ -27,21 +27,71 @@ export function dropBeforeAwaitFix(ctx: RuleContext, held: HeldGuard, env: TypeE
   const statement = statementIn(block, awaitNode);
   if (!statement || statement.id === binding.statement.id || statement.startIndex < binding.statement.endIndex) return undefined;
   const later = env.locals.references(binding).filter((r) => r.startIndex >= statement.startIndex);
-  // A later `drop(g);` is moved up; any other later use needs the guard, so there is nothing mechanical to do.
-  const laterDrops = later.map((r) => dropStatementOf(r, binding.name)).filter((s) => s !== undefined);
-  if (laterDrops.length !== later.length || laterDrops.length > 1) return undefined;
+  // Uses in the await's own statement that copy a value out (`take(g.len()).await`) are hoisted above the drop;
+  // a later `drop(g);` is moved up; any other later use needs the guard, so there is nothing mechanical to do.
+  const copies = later.filter((r) => r.startIndex < statement.endIndex).map((r) => ownedUse(r, held.crossed[0].offset));
+  const laterDrops = later.filter((r) => r.startIndex >= statement.endIndex).map((r) => dropStatementOf(r, binding.name));
+  if (copies.some((c) => !c) || laterDrops.some((d) => !d) || laterDrops.length > 1) return undefined;
+  const owned = copies as Node[];
+  const drops = laterDrops as Node[];
   // Moved elsewhere (`let h = g`, `if c { drop(g) }`), or shadowed at the insertion point: `drop(g)` would not compile.
-  const movedBefore = life.moves.some((m) => !laterDrops.some((d) => d.startIndex <= m.startIndex && m.endIndex <= d.endIndex));
+  const movedBefore = life.moves.some((m) => !drops.some((d) => d.startIndex <= m.startIndex && m.endIndex <= d.endIndex));
   if (movedBefore || env.locals.resolve(binding.name, statement.startIndex) !== binding) return undefined;
   // `let first = &g[0];` or `let f = || g.len();` still used after the await: dropping `g` would not compile.
   if (borrowOutlives(env, binding, statement.startIndex)) return undefined;
-  const removals = laterDrops.map((s) => deleteLine(ctx, s));
+  const removals = drops.map((s) => deleteLine(ctx, s));
+  const taken = new Set<string>();
+  const hoisted = owned.map((use) => {
+    let name = freshName(env, copyName(use));
+    for (let i = 2; taken.has(name); i++) name = freshName(env, `${copyName(use)}_${i}`);
+    taken.add(name);
+    return { use, name };
+  });
+  const inserted = [...hoisted.map((h) => `let ${h.name} = ${h.use.text};`), `drop(${binding.name});`];
+  const edits = [...inserted.map((code) => insertBefore(ctx, statement, code)), ...hoisted.map((h) => ({ start: h.use.startIndex, end: h.use.endIndex, newText: h.name })), ...removals];
+  if (hoisted.length) {
+    return {
+      title: `Copy what the await needs out of \`${binding.name}\` and release it first`,
+      edits: [{ path: ctx.file.path, edits: mergeInsertions(edits) }],
+      preferred: true,
+      safe: true,
+    };
+  }
   return {
     title: laterDrops.length ? `Move \`drop(${binding.name})\` before the await` : `Release \`${binding.name}\` before the await: insert \`drop(${binding.name});\``,
-    edits: [{ path: ctx.file.path, edits: [insertBefore(ctx, statement, `drop(${binding.name});`), ...removals] }],
+    edits: [{ path: ctx.file.path, edits }],
     preferred: true,
     safe: true,
   };
+}
+
+/** `g.len()` used before the await in its statement, whose result owns its data: the expression to hoist. */
+function ownedUse(ref: Node, awaitOffset: number): Node | undefined {
+  // Through field projections (`r.members.len()`) to the first method call.
+  for (let cur = ref; cur.parent?.type === 'field_expression' && cur.parent.childForFieldName('value')?.id === cur.id; cur = cur.parent) {
+    const field = cur.parent;
+    const call = field.parent;
+    if (call?.type !== 'call_expression' || call.childForFieldName('function')?.id !== field.id) continue;
+    if (call.endIndex > awaitOffset || !OWNING.test(call.text.replace(/\s+/g, ''))) return undefined;
+    return call;
+  }
+  return undefined;
+}
+
+function copyName(use: Node): string {
+  const method = use.childForFieldName('function')?.childForFieldName('field')?.text ?? 'value';
+  return /^(clone|cloned|copied|to_owned|to_string|to_vec)$/.test(method) ? 'value' : method.replace(/^is_/, 'was_');
+}
+
+/** Several insertions at one offset become one edit (the fixer rejects two edits at the same point). */
+function mergeInsertions(edits: { start: number; end: number; newText: string }[]): { start: number; end: number; newText: string }[] {
+  const out: { start: number; end: number; newText: string }[] = [];
+  for (const e of edits) {
+    const same = out.find((o) => o.start === e.start && o.end === o.start && e.end === e.start);
+    if (same) same.newText += e.newText;
+    else out.push({ ...e });
+  }
+  return out;
 }
 
 /** Methods whose result owns its data: binding their result borrows nothing from the guard. */
@@ -90,7 +140,8 @@ function deleteLine(ctx: RuleContext, statement: Node): { start: number; end: nu
 }
 
 function freshName(env: TypeEnv, wanted: string): string {
-  const taken = (n: string) => new RegExp(`\\b${n}\\b`).test(env.fn.text);
+  // A name is taken when written as a name, not as a method or field (`.len()` leaves `len` free).
+  const taken = (n: string) => new RegExp(`(?<![.\\w])${n}\\b(?!\\s*\\()`).test(env.fn.text);
   if (!taken(wanted)) return wanted;
   for (let i = 2; ; i++) if (!taken(`${wanted}_${i}`)) return `${wanted}_${i}`;
 }
