@@ -126,6 +126,7 @@ test('deps: bad input fails a CI gate (exit 2, the reason on stderr, nothing on 
     [['workspace', ...FIXTURE_ARGS, '--registry', 'no-such-registry'], /^blindspot: error: --registry: no such folder: no-such-registry\n$/],
     [['no-such-folder'], /^blindspot: error: no Cargo\.toml at no-such-folder\/Cargo\.toml\n$/],
     [['/nonexistent', '--deny', 'never'], /^blindspot: error: no Cargo\.toml at \/nonexistent\/Cargo\.toml\n$/],
+    [['workspace/local/src/lib.rs'], /^blindspot: error: workspace\/local\/src\/lib\.rs is not a folder, a Cargo\.toml or a Cargo\.lock\n$/],
   ];
   try {
     for (const [args, message] of cases) {

@@ -283,7 +283,9 @@ function inputErrors(options: DepsCliOptions, ctx: CliContext): string[] {
   const shown = (file: string) => displayPath(ctx.cwd, file);
   const errors: string[] = [];
   const manifest = manifestFileFor(options.target);
-  if (!fs.existsSync(manifest)) errors.push(`no Cargo.toml at ${shown(manifest)}`);
+  const isOtherFile = fs.existsSync(options.target) && !isFolder(options.target) && !/^Cargo\.(toml|lock)$/.test(path.basename(options.target));
+  if (isOtherFile) errors.push(`${shown(options.target)} is not a folder, a Cargo.toml or a Cargo.lock`);
+  else if (!fs.existsSync(manifest)) errors.push(`no Cargo.toml at ${shown(manifest)}`);
   else for (const m of loadWorkspace(options.target).malformed) errors.push(malformedMessage(shown(m.file), m));
   if (options.advisoryDb !== undefined) {
     if (!isFolder(options.advisoryDb)) errors.push(`--advisory-db: no such folder: ${shown(options.advisoryDb)}`);
