@@ -526,3 +526,21 @@ test('the example crate builds with std alone (cargo build --offline)', { skip: 
     fs.rmSync(targetDir, { recursive: true, force: true });
   }
 });
+
+test('--fix on a copy of the example crate leaves it building (cargo build --offline)', { skip: hasCargo ? false : 'cargo is not installed' }, async () => {
+  const crate = fs.mkdtempSync(path.join(os.tmpdir(), 'blindspot-seed-fix-'));
+  try {
+    fs.cpSync(path.join(REPO, 'examples', 'seed-crate'), crate, { recursive: true, filter: (src) => path.basename(src) !== 'target' });
+    const r = await cli(crate, ['check', '--fix'], { rules: registeredRules });
+    assert.ok(r.code === 0 || r.code === 1, r.stderr);
+    assert.doesNotMatch(r.stderr, /not fixed|internal error/);
+    if (registeredRules.some((rule) => rule.id === 'lock-across-await')) assert.match(r.stdout, /^fixed src\/lib\.rs: /m, 'handle_data is fixed');
+    const build = spawnSync('cargo', ['build', '--offline', '--quiet'], { cwd: crate, encoding: 'utf8' });
+    assert.equal(build.status, 0, build.stderr);
+    assert.doesNotMatch(build.stderr, /^warning/m, 'the fixes leave no warnings (unused imports, variables)');
+    const again = await cli(crate, ['check', '--fix'], { rules: registeredRules });
+    assert.doesNotMatch(again.stdout, /^fixed /m, 'a second --fix finds nothing left to fix');
+  } finally {
+    fs.rmSync(crate, { recursive: true, force: true });
+  }
+});
