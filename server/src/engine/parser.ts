@@ -25,12 +25,23 @@ function cacheParents(): void {
       return parent;
     },
   });
-  // An edited tree's nodes move: forget its cached parents (they carry positions).
+  // An edited tree's nodes move: forget its cached parents (they carry positions) and memos.
   const edit = Tree.prototype.edit;
   Tree.prototype.edit = function (this: Tree, change: Edit): void {
     byTree.delete(this);
+    memos.delete(this);
     edit.call(this, change);
   };
+}
+
+const memos = new WeakMap<Tree, Map<string, unknown>>();
+
+/** Computes once per tree (until it is edited) what several rules ask of the same tree. */
+export function memoPerTree<T>(tree: Tree, key: string, compute: () => T): T {
+  let byKey = memos.get(tree);
+  if (!byKey) memos.set(tree, (byKey = new Map()));
+  if (!byKey.has(key)) byKey.set(key, compute());
+  return byKey.get(key) as T;
 }
 cacheParents();
 

@@ -1,5 +1,5 @@
 // Small tree helpers. Walks are iterative: 10,000-deep nesting must not blow the JS stack.
-import type { Node } from './parser';
+import { memoPerTree, type Node } from './parser';
 
 /** Pre-order walk; return false from `visit` to skip a node's children. */
 export function walk(root: Node, visit: (node: Node) => boolean | void): void {
@@ -74,6 +74,11 @@ export function statementIn(block: Node, node: Node): Node | null {
  * Functions nesting deeper than MAX_ANALYSED_DEPTH are left out: every analysis would take minutes on them.
  */
 export function functionItems(root: Node): { fn: Node; impl: Node | null }[] {
+  // The engine, lock-order and detached-task each ask for the same tree's list on every keystroke.
+  return [...memoPerTree(root.tree, `functionItems:${root.id}`, () => collectFunctionItems(root))];
+}
+
+function collectFunctionItems(root: Node): { fn: Node; impl: Node | null }[] {
   const out: { fn: Node; impl: Node | null }[] = [];
   // An explicit stack of item lists, in source order: 10,000 nested `mod`s must not overflow the JS stack.
   const stack: { items: (Node | null)[]; next: number; impl: Node | null }[] = [{ items: root.namedChildren, next: 0, impl: null }];
@@ -106,9 +111,24 @@ export const MAX_ANALYSED_DEPTH = 256;
 /** Subtrees with fewer nodes cannot nest deep enough to be slow; only larger ones are measured (descendantCount is O(1)). */
 const MEASURE_DEPTH_ABOVE_NODES = 2000;
 
+/** Verdicts for large functions by text: typing re-parses the file, but most large functions stay as they were. */
+const depthVerdicts = new Map<string, boolean>();
+const MAX_DEPTH_VERDICTS = 1024;
+
 /** True when `node`'s subtree nests deeper than `limit` (generated or hostile code). A cursor walk: no stack, stops early. */
 export function nestsDeeperThan(node: Node, limit = MAX_ANALYSED_DEPTH): boolean {
   if (node.descendantCount <= MEASURE_DEPTH_ABOVE_NODES) return false;
+  const key = `${limit}:${node.text}`;
+  let verdict = depthVerdicts.get(key);
+  if (verdict === undefined) {
+    verdict = measureDeeperThan(node, limit);
+    if (depthVerdicts.size >= MAX_DEPTH_VERDICTS) depthVerdicts.delete(depthVerdicts.keys().next().value!);
+    depthVerdicts.set(key, verdict);
+  }
+  return verdict;
+}
+
+function measureDeeperThan(node: Node, limit: number): boolean {
   const cursor = node.walk();
   try {
     let depth = 0;
