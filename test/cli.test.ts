@@ -273,17 +273,17 @@ test('bad files (binary, invalid UTF-8, too large) are reported and skipped; the
 test('an engine failure on one file skips that file, not the run', async () => {
   const root = tempTree({ 'a.rs': MARKED, 'b.rs': MARKED });
   // Rule errors are caught by the engine itself; anything else failing on a file is caught by the CLI.
-  const realIndex = Engine.prototype.indexText;
-  Engine.prototype.indexText = function (this: Engine, filePath: string, text: string) {
-    if (filePath.endsWith('a.rs')) throw new Error('boom');
-    return realIndex.call(this, filePath, text);
+  const realCheck = Engine.prototype.checkText;
+  Engine.prototype.checkText = function (this: Engine, ...args: Parameters<Engine['checkText']>) {
+    if (args[0].endsWith('a.rs')) throw new Error('boom');
+    return realCheck.apply(this, args);
   };
   try {
     const r = await cli(root, ['check', '--format', 'json']);
     assert.match(r.stderr, /skipped a\.rs: internal error \(please report it\): boom/);
     assert.deepEqual(parseJson(r).findings.map((f) => f.path), ['b.rs']);
   } finally {
-    Engine.prototype.indexText = realIndex;
+    Engine.prototype.checkText = realCheck;
   }
 });
 

@@ -3,6 +3,7 @@
 import { Engine } from '../engine/analyze';
 import { crateInfoFor } from '../engine/crate';
 import { initParser } from '../engine/parser';
+import { scanFiles } from '../engine/scan';
 import type { Finding, RuleSetting } from '../engine/rule';
 import type { Command } from './command';
 import { colorsWanted, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, type CliContext } from './context';
@@ -71,6 +72,19 @@ class CheckRun {
       if (typeof rejected === 'string') this.skip(filePath, reason(rejected));
       return rejected === false;
     });
+  }
+
+  /** Without --fix: every file read and parsed once, on every core (engine/scan.ts); same findings. */
+  async scan(files: string[]): Promise<void> {
+    const onRuleError = (ruleId: string, filePath: string, message: string) => this.engine.onRuleError(ruleId, filePath, new Error(message));
+    for await (const r of scanFiles(files, { engine: this.engine, includeText: true, onRuleError })) {
+      if (r.skipped !== undefined) {
+        this.skip(r.path, reason(r.skipped));
+        continue;
+      }
+      this.lines.remember(r.path, r.text ?? '');
+      this.outcomes.push({ path: r.path, findings: r.findings.filter((f) => this.wanted(f)), fixed: [] });
+    }
   }
 
   analyze(filePath: string): void {
@@ -159,7 +173,8 @@ export async function runCheck(options: CheckOptions, ctx: CliContext): Promise<
   }
   const run = new CheckRun(engine, options, ctx);
   for (const s of walk.skipped) run.skip(s.path, s.reason);
-  for (const filePath of run.index(walk.files)) run.analyze(filePath);
+  if (options.fix) for (const filePath of run.index(walk.files)) run.analyze(filePath);
+  else await run.scan(walk.files);
   const report = run.report();
   ctx.stdout(render(report, options, ctx));
   if (options.format === 'sarif' && !options.quiet) ctx.stderr(fixedLines(report)); // SARIF has no place for what was written

@@ -11,8 +11,9 @@ import { Worker } from 'worker_threads';
 import { Engine, type FileResult } from './analyze';
 import { crateInfoFor } from './crate';
 import { initParser } from './parser';
-import type { EngineSettings } from './rule';
-import { IsolatedChecker, type FromWorker, type IsolatedResult, type ToWorker, type WorkerOptions } from './worker';
+import type { EngineSettings, Rule } from './rule';
+import { rules as registry } from '../rules';
+import { checkGuarded, internalError, IsolatedChecker, type FromWorker, type IsolatedResult, type ToWorker, type WorkerOptions } from './worker';
 import { isSkipped, readSource } from '../cli/read';
 
 export interface ScanOptions {
@@ -44,6 +45,8 @@ export interface ScanResult extends FileResult {
   bom?: boolean;
 }
 
+/** Only for running from source (tests, scripts): a variable keeps bundlers from resolving it. */
+const TSX_CJS = 'tsx/cjs';
 /** Below this many files, starting workers (about 100 ms each) costs more than it saves. */
 const MIN_FILES_FOR_WORKERS = 8;
 /** Files per message to a worker, and bytes: large enough to amortise messages, small enough to balance. */
@@ -67,7 +70,7 @@ export async function* scanFiles(paths: string[], options: ScanOptions = {}): As
   const streaming = !engine.enabledRules().some((r) => r.checkWorkspace);
   let next = 0;
   let done = 0;
-  for await (const [i, r] of checkIsolated(paths, engine.settings, options)) {
+  for await (const [i, r] of checkIsolated(paths, engine, options)) {
     absorb(engine, r, options);
     if (r.skipped !== undefined || (streaming && !r.dependent)) ready[i] = publicResult(r);
     else isolated[i] = r;
@@ -127,26 +130,31 @@ function recheck(engine: Engine, filePath: string, options: ScanOptions): ScanRe
     const result: ScanResult = engine.checkText(filePath, read.text, crateInfoFor(filePath));
     if (options.includeText) Object.assign(result, { text: read.text, bom: read.bom });
     return result;
+  } catch (error) {
+    return { path: filePath, findings: [], skipped: internalError(error) };
   } finally {
     engine.onRuleError = previous;
   }
 }
 
 /** The first pass: every file checked in isolation, in workers when worth it. Yields [index, result]. */
-function checkIsolated(paths: string[], settings: EngineSettings, options: ScanOptions): AsyncIterable<[number, IsolatedResult]> {
+function checkIsolated(paths: string[], engine: Engine, options: ScanOptions): AsyncIterable<[number, IsolatedResult]> {
+  const settings = engine.settings;
   const threads = Math.max(1, Math.min(options.threads ?? os.availableParallelism(), Math.ceil(paths.length / BATCH_FILES)));
   const script = options.workerScript ?? workerScript();
-  const useWorkers = threads > 1 && paths.length >= MIN_FILES_FOR_WORKERS && !!script;
+  // Workers load the rule registry themselves (rules are code, not data): an engine with other rules checks here.
+  const registryRules = engine.rules.length === registry.length && engine.rules.every((r, i) => r === registry[i]);
+  const useWorkers = threads > 1 && paths.length >= MIN_FILES_FOR_WORKERS && !!script && registryRules;
   if (options.stats) Object.assign(options.stats, { threads: useWorkers ? threads : 1, rechecked: 0 });
-  if (!useWorkers) return checkInThisThread(paths, settings, options);
+  if (!useWorkers) return checkInThisThread(paths, settings, options, engine.rules);
   return new WorkerPool(paths, settings, options, threads, script!).run();
 }
 
-async function* checkInThisThread(paths: string[], settings: EngineSettings, options: ScanOptions): AsyncGenerator<[number, IsolatedResult]> {
-  const checker = new IsolatedChecker(settings, !!options.includeText);
+async function* checkInThisThread(paths: string[], settings: EngineSettings, options: ScanOptions, rules: Rule[]): AsyncGenerator<[number, IsolatedResult]> {
+  const checker = new IsolatedChecker(settings, !!options.includeText, rules);
   for (const [i, p] of paths.entries()) {
     if (options.signal?.aborted) return;
-    yield [i, checker.check(p)];
+    yield [i, checkGuarded(checker, p)];
     await new Promise((resolve) => setImmediate(resolve));
   }
 }
@@ -232,7 +240,7 @@ class WorkerPool {
   private spawn(): void {
     const workerData: WorkerOptions = { kind: 'blindspot-scan', settings: this.settings, includeText: !!this.options.includeText };
     const worker = this.script.endsWith('.ts')
-      ? new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(this.script)});`, { eval: true, workerData })
+      ? new Worker(`require(${JSON.stringify(require.resolve(TSX_CJS))}); require(${JSON.stringify(this.script)});`, { eval: true, workerData })
       : new Worker(this.script, { workerData });
     const slot: Slot = { worker, inflight: [], ready: false, since: Date.now() };
     this.slots.add(slot);
@@ -294,7 +302,7 @@ class WorkerPool {
     const checker = new IsolatedChecker(this.settings, !!this.options.includeText);
     while (this.queue.length && !this.options.signal?.aborted) {
       const i = this.queue.shift()!;
-      yield [i, checker.check(this.paths[i])];
+      yield [i, checkGuarded(checker, this.paths[i])];
     }
   }
 }

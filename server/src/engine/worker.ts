@@ -94,10 +94,11 @@ function withoutWorkspacePass(rules: Rule[]): Rule[] {
 }
 
 export class IsolatedChecker {
-  private readonly engine = new IsolatedEngine(withoutWorkspacePass(registry));
+  private readonly engine: IsolatedEngine;
   private ruleErrors: { ruleId: string; message: string }[] = [];
 
-  constructor(settings: EngineSettings, private readonly includeText: boolean) {
+  constructor(settings: EngineSettings, private readonly includeText: boolean, rules: Rule[] = registry) {
+    this.engine = new IsolatedEngine(withoutWorkspacePass(rules));
     this.engine.updateSettings(settings);
     this.engine.onRuleError = (ruleId, _path, error) => this.ruleErrors.push({ ruleId, message: error instanceof Error ? error.message : String(error) });
   }
@@ -121,6 +122,19 @@ export class IsolatedChecker {
   }
 }
 
+/** An engine failure on one file skips that file (with the reason), never the scan. */
+export function checkGuarded(checker: IsolatedChecker, path: string): IsolatedResult {
+  try {
+    return checker.check(path);
+  } catch (error) {
+    return { path, findings: [], skipped: internalError(error), dependent: false, ruleErrors: [] };
+  }
+}
+
+export function internalError(error: unknown): string {
+  return `internal error (please report it): ${error instanceof Error ? error.message : String(error)}`;
+}
+
 /** Messages between scan.ts and a worker. */
 export type ToWorker = { paths: string[] };
 export type FromWorker = { result: IsolatedResult } | { ready: true } | { fatal: string };
@@ -139,11 +153,7 @@ function serve(options: WorkerOptions): void {
       port.on('message', (message: ToWorker) => {
         for (const path of message.paths) {
           let result: IsolatedResult;
-          try {
-            result = checker.check(path);
-          } catch (error) {
-            result = { path, findings: [], skipped: `internal error: ${error instanceof Error ? error.message : String(error)}`, dependent: false, ruleErrors: [] };
-          }
+          result = checkGuarded(checker, path);
           try {
             port.postMessage({ result } satisfies FromWorker);
           } catch {
