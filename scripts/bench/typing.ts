@@ -26,14 +26,14 @@ export function assembleTypingFile(files: CorpusFile[], lines = 10_000): string 
   return parts.join('\n');
 }
 
-interface EditSite {
+export interface EditSite {
   offset: number;
   row: number;
   column: number;
 }
 
 /** Places inside function bodies, at the start of an indented line's code: where people type. */
-function editSites(text: string, count: number, seed: number): EditSite[] {
+export function editSites(text: string, count: number, seed: number): EditSite[] {
   const tree = parse(text)!;
   try {
     const bodies = functionItems(tree.rootNode)
