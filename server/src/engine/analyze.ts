@@ -107,9 +107,10 @@ export class Engine {
     return parse(text, oldTree, { timeoutMs: this.settings.parseTimeoutMs });
   }
 
-  makeSource(path: string, text: string, tree: Tree, crate: CrateInfo): SourceFile {
+  /** `lines` when the caller already has them for `text` (an open document does: no rebuild per keystroke). */
+  makeSource(path: string, text: string, tree: Tree, crate: CrateInfo, lines = new LineIndex(text)): SourceFile {
     const root = tree.rootNode;
-    return { path, text, tree, root, lines: new LineIndex(text), crate, facts: collectFacts(root) };
+    return { path, text, tree, root, lines, crate, facts: collectFacts(root) };
   }
 
   /** Records a file's cross-file facts without analysing it (first pass of a workspace scan). */
@@ -310,7 +311,7 @@ export class EngineDocument {
       this.tree = next;
       this.dirty = false;
     }
-    const file = this.engine.makeSource(this.path, this.text, this.tree, this.crate);
+    const file = this.engine.makeSource(this.path, this.text, this.tree, this.crate, this.lines);
     this.engine.workspace.setFacts(this.path, file.facts);
     return { path: this.path, findings: this.engine.analyze(file, this.cache) };
   }
