@@ -4,9 +4,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { fileUri, LspClient, tempDir } from './harness/lsp-client';
+import { fileUri, LspClient, SEED_EXAMPLE, tempDir } from './harness/lsp-client';
 
-const FLAGGED = 'fn main() {\n    let FLAG_ME = 1;\n}\n';
+// The scan runs the registered rules (in worker threads): files carry the seed bug, one lock-across-await each.
+const FLAGGED = SEED_EXAMPLE;
+const RULE = 'lock-across-await';
+/** A second function with the same bug, for a buffer that differs from the disk. */
+const ONE_MORE = 'async fn two(state: Arc<Mutex<State>>) {\n    let g = state.lock().unwrap();\n    process_async().await;\n    drop(g);\n}\n';
 const CLEAN = 'fn helper() {}\n';
 
 function write(root: string, rel: string, text: string): string {
@@ -29,7 +33,7 @@ function makeCrate(): string {
 }
 
 const scanEnded = (client: LspClient, after = 0) => () => client.progress.slice(after).find((p) => p.value.kind === 'end');
-const flaggedIn = (client: LspClient, file: string) => client.latest(fileUri(file))?.diagnostics.filter((d) => d.code === 'test-flag').length ?? 0;
+const flaggedIn = (client: LspClient, file: string) => client.latest(fileUri(file))?.diagnostics.filter((d) => d.code === RULE).length ?? 0;
 
 test('initial scan: progress, closed files published, target/ and .gitignore respected, dangling link survived', async () => {
   const root = makeCrate();
@@ -75,7 +79,7 @@ test('file events: created and changed files re-checked, deleted ones cleared; o
 
     // Open main.rs with unsaved text that flags twice; closing it goes back to the disk (clean).
     const uri = fileUri(main);
-    await client.open(uri, FLAGGED + 'fn two() { let FLAG_ME = 2; }\n', 1);
+    await client.open(uri, FLAGGED + ONE_MORE, 1);
     await client.waitForDiagnostics(uri, (p) => p.diagnostics.length === 2, 1);
     await client.close(uri);
     await client.waitFor('back to disk', () => client.latest(uri)?.version === undefined && client.latest(uri)?.diagnostics.length === 0);
@@ -139,7 +143,7 @@ test('a file deleted while the scan runs: no crash, no findings left for it', as
     await client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: fileUri(victim), type: 3 }] });
     await client.waitFor('scan end', scanEnded(client));
     // The server still answers, and the deleted file shows nothing (never published, or cleared).
-    await client.request('workspace/executeCommand', { command: 'blindspot.showRuleDocs', arguments: ['test-flag'] });
+    await client.request('workspace/executeCommand', { command: 'blindspot.showRuleDocs', arguments: [RULE] });
     await client.waitFor('victim has no findings', () => (client.latest(fileUri(victim))?.diagnostics.length ?? 0) === 0 || undefined);
     assert.equal(flaggedIn(client, files[0]), 1);
   } finally {
@@ -151,8 +155,10 @@ test('a file deleted while the scan runs: no crash, no findings left for it', as
 
 test('cancelling the scan from the client stops it early', async () => {
   const root = tempDir();
+  // Enough work (400 files of ~300 lines) that the scan is still running when the cancellation arrives.
   const count = 400;
-  for (let i = 0; i < count; i++) write(root, `src/f${String(i).padStart(3, '0')}.rs`, FLAGGED);
+  const big = Array.from({ length: 30 }, (_, k) => ONE_MORE.replace('two', `two_${k}`)).join('\n');
+  for (let i = 0; i < count; i++) write(root, `src/f${String(i).padStart(3, '0')}.rs`, FLAGGED + big);
   const client = await LspClient.start({ root, testRules: true, settings: { workspaceScan: true } });
   try {
     const first = await client.waitFor('first report', () => client.progress.find((p) => p.value.kind === 'report'));

@@ -1,11 +1,14 @@
-// The workspace scan: list every .rs file of the folders (respecting .gitignore, skipping target/),
-// index them all for cross-file facts, then check each closed one and publish. Trees are never kept,
-// texts are read again in the second pass, so memory stays bounded by the largest file, not the workspace.
+// The workspace scan: list every .rs file of the folders (respecting .gitignore, skipping target/), check
+// the closed ones with the engine's multi-core scan (the CLI's path too) and publish as results come.
+// Trees are never kept and texts are not held, so memory grows with facts and findings, not file sizes.
+import * as fs from 'fs';
 import { promises as fsp } from 'fs';
 import * as path from 'path';
 import ignore, { type Ignore } from 'ignore';
+import { isSkipped, readSource } from '../cli/read';
 import type { Engine, FileResult } from '../engine/analyze';
 import { crateInfoFor } from '../engine/crate';
+import { scanFiles, type ScanStats } from '../engine/scan';
 
 /** Never worth scanning: build output and VCS internals, whatever .gitignore says. */
 const ALWAYS_SKIPPED = new Set(['target', '.git', '.hg', '.svn', 'node_modules']);
@@ -84,16 +87,10 @@ export async function scannedFolderOf(folders: string[], file: string): Promise<
   return undefined;
 }
 
-/** The text of a file, or undefined when it is gone, unreadable or over the size limit. */
-export async function readSource(filePath: string, maxBytes: number): Promise<{ text?: string; skipped?: string }> {
-  try {
-    const stat = await fsp.stat(filePath);
-    if (!stat.isFile()) return {};
-    if (stat.size > maxBytes) return { skipped: `skipped: ${stat.size} bytes is over the size limit` };
-    return { text: await fsp.readFile(filePath, 'utf8') };
-  } catch {
-    return {};
-  }
+/** The text the engine analyses (BOM dropped, invalid UTF-8 refused), or why there is none. */
+function readText(filePath: string, maxBytes: number): { text?: string; skipped?: string } {
+  const read = readSource(filePath, maxBytes);
+  return isSkipped(read) ? { skipped: read.skipped } : { text: read.text };
 }
 
 /** At most one progress message per interval (a 50,000-file scan must not send 100,000 notifications). */
@@ -112,11 +109,6 @@ function throttled(sink: ScanProgress): ScanProgress {
       return sink.cancelled;
     },
   };
-}
-
-/** Lets queued messages (edits, cancellation) run between files. */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 export interface ScanProgress {
@@ -145,12 +137,20 @@ export class WorkspaceScanner {
   /** Bumped by every new scan and by cancel(): a running scan stops when its generation is no longer current. */
   private generation = 0;
 
+  /** Worker threads for a scan; undefined: one per core. */
+  threads: number | undefined;
+
   constructor(private readonly hooks: ScanHooks) {}
 
   cancel(): void {
     this.generation++;
   }
 
+  /**
+   * Lists the folders' files and checks the closed ones with the engine's scan (worker threads on every
+   * core; facts of all files end up in the engine's workspace, files that read other files' facts are
+   * checked again with all of them). Results are published as they come; the texts are not kept.
+   */
   async scan(folders: string[], sink: ScanProgress): Promise<ScanOutcome> {
     const run = ++this.generation;
     const progress = throttled(sink);
@@ -158,43 +158,51 @@ export class WorkspaceScanner {
     const files: string[] = [];
     for (const folder of folders) files.push(...(await listRustFiles(folder, stopped, MAX_SCANNED_FILES - files.length)));
     if (files.length >= MAX_SCANNED_FILES) this.hooks.log(`workspace scan: stopped listing at ${MAX_SCANNED_FILES} files`);
-    const total = Math.max(1, files.length);
-    const present: string[] = [];
-    for (const [i, file] of files.entries()) {
-      if (stopped()) return { files: files.length, checked: 0, cancelled: true };
-      progress.report(Math.floor((i / total) * 50), `indexing ${i + 1}/${files.length}`);
-      if (await this.index(file)) present.push(file);
-      await yieldToEventLoop();
-    }
+    const closed = files.filter((f) => !this.hooks.isOpen(f));
+    const abort = new AbortController();
+    const stopIfAsked = () => {
+      if (stopped() && !abort.signal.aborted) abort.abort();
+      return abort.signal.aborted;
+    };
     let checked = 0;
-    for (const [i, file] of present.entries()) {
-      if (stopped()) return { files: files.length, checked, cancelled: true };
-      progress.report(50 + Math.floor((i / Math.max(1, present.length)) * 50), `checking ${i + 1}/${present.length}`);
-      if (await this.check(file)) checked++;
-      await yieldToEventLoop();
+    const stats: ScanStats = { threads: 0, rechecked: 0 };
+    const results = scanFiles(closed, {
+      engine: this.hooks.engine,
+      signal: abort.signal,
+      threads: this.threads,
+      stats,
+      onProgress: (done, total) => {
+        if (!stopIfAsked()) progress.report(Math.floor((done / Math.max(1, total)) * 100), `checking ${done}/${total}`);
+      },
+      onRuleError: (ruleId, file, message) => this.hooks.log(`rule ${ruleId} failed on ${file}: ${message}`),
+    });
+    for await (const result of results) {
+      if (stopIfAsked()) break;
+      if (this.publishResult(result)) checked++;
     }
+    this.hooks.log(`workspace scan: ${stats.threads} thread(s), ${stats.rechecked} file(s) checked again with every file's facts`);
     return { files: files.length, checked, cancelled: stopped() };
   }
 
-  /** First pass: cross-file facts only. Returns false when the file is gone. */
-  private async index(file: string): Promise<boolean> {
-    if (this.hooks.isOpen(file)) return true;
-    const { text, skipped } = await readSource(file, this.hooks.engine.settings.maxFileBytes);
-    if (text === undefined) {
-      if (skipped) this.hooks.log(`${file}: ${skipped}`);
-      else this.hooks.forget(file);
+  /** One scanned file: published unless the editor opened it meanwhile; a file that vanished is forgotten. */
+  private publishResult(result: FileResult): boolean {
+    if (this.hooks.isOpen(result.path)) return false;
+    if (result.skipped !== undefined) {
+      if (fs.existsSync(result.path)) this.hooks.log(`${result.path}: ${result.skipped}`);
+      else this.hooks.forget(result.path);
       return false;
     }
-    // indexText answers undefined when all went well, so the guard's "failed" is a string of its own.
-    const rejected = this.guarded(file, () => this.hooks.engine.indexText(file, text) ?? '') ?? 'skipped: internal error';
-    if (rejected) this.hooks.log(`${file}: ${rejected}`);
-    return !rejected;
+    // Positions need the text; it is read again rather than kept for the whole scan (memory stays bounded).
+    const { text } = readText(result.path, this.hooks.engine.settings.maxFileBytes);
+    if (text === undefined) return false;
+    this.hooks.publish(result.path, result, text);
+    return true;
   }
 
-  /** Second pass: findings of a closed file, read again (texts are not kept between passes). */
+  /** One closed file checked in this thread (a file event, a document closed): facts and findings from the disk. */
   async check(file: string): Promise<boolean> {
     if (this.hooks.isOpen(file)) return false;
-    const { text } = await readSource(file, this.hooks.engine.settings.maxFileBytes);
+    const { text } = readText(file, this.hooks.engine.settings.maxFileBytes);
     if (text === undefined) {
       this.hooks.forget(file);
       return false;
