@@ -14,7 +14,8 @@ const TRANSPORTS = /^--(stdio|node-ipc|socket|pipe)(=|$)/;
 
 /**
  * Test hook: BLINDSPOT_TEST_RULES names a CommonJS module exporting `rules: Rule[]` that are added to
- * the registered ones, so the LSP tests can drive rules that flag, fix or throw on demand.
+ * the registered ones, so the LSP tests can drive rules that flag, fix or throw on demand. They apply to
+ * open documents and single-file re-checks; the workspace scan's worker threads run the registry only.
  */
 function testRules(): Rule[] {
   const modulePath = process.env.BLINDSPOT_TEST_RULES;
