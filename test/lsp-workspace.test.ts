@@ -106,6 +106,12 @@ test('file events: created and changed files re-checked, deleted ones cleared; o
     await client.waitFor('stray.rs cleared', () => client.latest(fileUri(stray))?.diagnostics.length === 0);
     fs.rmSync(outside, { recursive: true, force: true });
 
+    // A saved Cargo.toml (edition, dependencies) rescans the closed files.
+    const scans = client.progress.filter((p) => p.value.kind === 'end').length;
+    fs.appendFileSync(path.join(root, 'Cargo.toml'), '\n[dependencies]\ntokio = "1"\n');
+    await client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: fileUri(path.join(root, 'Cargo.toml')), type: 2 }] });
+    await client.waitFor('rescan after Cargo.toml', () => client.progress.filter((p) => p.value.kind === 'end').length > scans);
+
     const outcome = await client.request<{ files: number; checked: number; cancelled: boolean }>('workspace/executeCommand', { command: 'blindspot.rescanWorkspace', arguments: [] });
     assert.deepEqual(outcome, { files: 3, checked: 2, cancelled: false }, 'main.rs, clean.rs and the dangling link are listed; two can be read');
   } finally {

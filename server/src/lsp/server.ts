@@ -352,8 +352,13 @@ export class BlindspotServer {
     if (!manifests && this.engine.workspace.version === factsBefore) return;
     this.docs.invalidateAll(this.settings.debounceMs);
     this.refreshPulled();
-    // Workspace-wide findings (cycles across files) may have moved to or from closed files.
     if (!this.settings.workspaceScan) return;
+    // A saved Cargo.toml may change the edition or the dependencies of every file of its crate.
+    if (changes.some((c) => c.uri.endsWith('Cargo.toml') && c.type !== FileChangeType.Deleted)) {
+      this.background(this.startScan());
+      return;
+    }
+    // Workspace-wide findings (cycles across files) may have moved to or from closed files.
     for (const p of new Set([...affectedBefore, ...withWorkspaceFindings()])) await this.scanner.check(p);
   }
 
