@@ -64,13 +64,6 @@ function implHeader(impl: import('./parser').Node | null): string {
   return impl.text.slice(0, (body?.startIndex ?? impl.endIndex) - impl.startIndex);
 }
 
-/** Attributes and comments right above a function (`#[tokio::test]`, `#[allow(..)]`, allow comments): they change its findings. */
-function preamble(fn: import('./parser').Node): string {
-  let text = '';
-  for (let s = fn.previousNamedSibling; s && (s.type === 'attribute_item' || s.type === 'line_comment' || s.type === 'block_comment'); s = s.previousNamedSibling) text = s.text + text;
-  return text;
-}
-
 export class Engine {
   readonly workspace = new Workspace();
   settings: EngineSettings = { ...defaultSettings };
@@ -151,9 +144,9 @@ export class Engine {
     // First: new rule data may bump the workspace version, which the per-function cache keys must already see.
     this.collectRuleData(file);
     const stamp = `${this.stamp}:${file.crate.edition}:${[...file.crate.dependencies].join(',')}`;
-    for (const { fn, impl } of functionItems(file.root)) {
+    for (const { fn, impl, prevEnd } of functionItems(file.root)) {
       const fnText = fn.text;
-      const key = `${stamp}\u0000${implHeader(impl)}\u0000${preamble(fn)}\u0000${fnText}`;
+      const key = `${stamp}\u0000${implHeader(impl)}\u0000${file.text.slice(prevEnd, fn.startIndex)}\u0000${fnText}`;
       const hit = cache?.get(key);
       if (hit) {
         findings.push(...hit.findings.map((f) => shiftFinding(f, file.path, fn.startIndex)));

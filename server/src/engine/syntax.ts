@@ -73,15 +73,22 @@ export function statementIn(block: Node, node: Node): Node | null {
  * Function items of a file: top level, in impls, traits and inline modules; with the impl they belong to.
  * Functions nesting deeper than MAX_ANALYSED_DEPTH are left out: every analysis would take minutes on them.
  */
-export function functionItems(root: Node): { fn: Node; impl: Node | null }[] {
+export interface FunctionItem {
+  fn: Node;
+  impl: Node | null;
+  /** End of the item before it in the same list: the text in between holds its attributes and comments. */
+  prevEnd: number;
+}
+
+export function functionItems(root: Node): FunctionItem[] {
   // The engine, lock-order and detached-task each ask for the same tree's list on every keystroke.
   return [...memoPerTree(root.tree, `functionItems:${root.id}`, () => collectFunctionItems(root))];
 }
 
-function collectFunctionItems(root: Node): { fn: Node; impl: Node | null }[] {
-  const out: { fn: Node; impl: Node | null }[] = [];
+function collectFunctionItems(root: Node): FunctionItem[] {
+  const out: FunctionItem[] = [];
   // An explicit stack of item lists, in source order: 10,000 nested `mod`s must not overflow the JS stack.
-  const stack: { items: (Node | null)[]; next: number; impl: Node | null }[] = [{ items: root.namedChildren, next: 0, impl: null }];
+  const stack: { items: (Node | null)[]; next: number; impl: Node | null; prevEnd: number }[] = [{ items: root.namedChildren, next: 0, impl: null, prevEnd: root.startIndex }];
   while (stack.length) {
     const top = stack[stack.length - 1];
     if (top.next >= top.items.length) {
@@ -90,12 +97,14 @@ function collectFunctionItems(root: Node): { fn: Node; impl: Node | null }[] {
     }
     const child = top.items[top.next++];
     if (!child) continue;
+    const prevEnd = top.prevEnd;
+    top.prevEnd = child.endIndex;
     if (child.type === 'function_item') {
-      if (!nestsDeeperThan(child)) out.push({ fn: child, impl: top.impl });
+      if (!nestsDeeperThan(child)) out.push({ fn: child, impl: top.impl, prevEnd });
     }
     else if (child.type === 'impl_item' || child.type === 'trait_item' || child.type === 'mod_item') {
       const body = child.childForFieldName('body');
-      if (body) stack.push({ items: body.namedChildren, next: 0, impl: child.type === 'mod_item' ? null : child });
+      if (body) stack.push({ items: body.namedChildren, next: 0, impl: child.type === 'mod_item' ? null : child, prevEnd: body.startIndex });
     }
   }
   return out;
