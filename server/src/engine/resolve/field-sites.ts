@@ -238,28 +238,81 @@ const SITES_QUERY = `
 (mod_item body: (declaration_list) @module)
 (struct_item) @struct`;
 
-/** One native query finds the candidates; each is then read with a few bounded parent steps. */
-export function collectFieldSites(root: Node): FieldSites {
-  const text = root.text;
-  const sites: FieldSite[] = [];
-  const modules: { start: number; end: number }[] = [];
-  const derives: FieldSites['weakIncompatibleDerives'] = {};
-  const captures = query(SITES_QUERY).captures(root);
+interface Collected {
+  sites: FieldSite[];
+  modules: { start: number; end: number }[];
+  derives: FieldSites['weakIncompatibleDerives'];
+  complete: boolean;
+}
+
+/** One native query finds the candidates under `node`; each is then read with a few bounded parent steps. */
+function collectUnder(node: Node, text: string, out: Collected): void {
+  const captures = query(SITES_QUERY).captures(node);
   const callees = new Set(captures.filter((c) => c.name === 'callee').map((c) => c.node.id));
   const budget: Budget = { steps: CLIMB_BUDGET };
-  for (const { name, node } of captures) {
+  for (const { name, node: n } of captures) {
     if (budget.steps <= 0) break;
     let site: FieldSite | undefined;
-    if (name === 'access' && !callees.has(node.id)) site = accessSite(node, text, budget);
-    else if (name === 'init') site = initSite(node, 'init', text, budget);
-    else if (name === 'shorthand') site = initSite(node, 'shorthand', text, budget);
-    else if (name === 'module') modules.push({ start: node.startIndex, end: node.endIndex });
+    if (name === 'access' && !callees.has(n.id)) site = accessSite(n, text, budget);
+    else if (name === 'init') site = initSite(n, 'init', text, budget);
+    else if (name === 'shorthand') site = initSite(n, 'shorthand', text, budget);
+    else if (name === 'module') out.modules.push({ start: n.startIndex, end: n.endIndex });
     else if (name === 'struct') {
-      const structName = node.childForFieldName('name')?.text;
-      const bad = structName ? incompatibleDerives(node) : [];
-      if (structName && bad.length) derives[structName] = { traits: bad, ...statementLine(node, ancestorsToStatement(node, budget), text) };
+      const structName = n.childForFieldName('name')?.text;
+      const bad = structName ? incompatibleDerives(n) : [];
+      if (structName && bad.length) out.derives[structName] = { traits: bad, ...statementLine(n, ancestorsToStatement(n, budget), text) };
     }
-    if (site) sites.push(site);
+    if (site) out.sites.push(site);
   }
-  return { sites, complete: budget.steps > 0, useInsertAt: useInsertOffset(root, text), modules, weakIncompatibleDerives: derives };
+  if (budget.steps <= 0) out.complete = false;
+}
+
+/** Adds `delta` to every offset (`start`, `end`, `lineStart`) in a site, however deep. */
+function shifted<T>(value: T, delta: number): T {
+  if (Array.isArray(value)) return value.map((v) => shifted(v, delta)) as T;
+  if (!value || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = (k === 'start' || k === 'end' || k === 'lineStart') && typeof v === 'number' ? v + delta : shifted(v, delta);
+  return out as T;
+}
+
+/** Sites of one function by its text (and impl header, which decides `self`): typing re-collects only the function it touched. */
+const functionSites = new Map<string, { sites: FieldSite[]; complete: boolean }>();
+const MAX_CACHED_FUNCTIONS = 4096;
+
+function sitesOfFunction(fn: Node, impl: Node | null, text: string, out: Collected): void {
+  const header = impl ? text.slice(impl.startIndex, impl.childForFieldName('body')?.startIndex ?? impl.startIndex) : '';
+  const key = `${header}\u0000${fn.text}`;
+  let cached = functionSites.get(key);
+  if (!cached) {
+    const own: Collected = { sites: [], modules: out.modules, derives: out.derives, complete: true };
+    collectUnder(fn, text, own);
+    cached = { sites: shifted(own.sites, -fn.startIndex), complete: own.complete };
+    if (functionSites.size >= MAX_CACHED_FUNCTIONS) functionSites.delete(functionSites.keys().next().value!);
+    functionSites.set(key, cached);
+  }
+  out.sites.push(...shifted(cached.sites, fn.startIndex));
+  if (!cached.complete) out.complete = false;
+}
+
+/** Every item of the file outside function bodies: the rest is read per function (cached), so typing stays cheap. */
+function collectOutsideFunctions(container: Node, text: string, out: Collected, impl: Node | null, depth = 0): void {
+  for (const child of container.namedChildren) {
+    if (!child) continue;
+    if (child.type === 'function_item') sitesOfFunction(child, impl, text, out);
+    else if ((child.type === 'impl_item' || child.type === 'trait_item' || child.type === 'mod_item') && depth < 64) {
+      const body = child.childForFieldName('body');
+      if (child.type === 'mod_item' && body) out.modules.push({ start: body.startIndex, end: body.endIndex });
+      if (body) collectOutsideFunctions(body, text, out, child.type === 'mod_item' ? null : child, depth + 1);
+    } else collectUnder(child, text, out);
+  }
+}
+
+export function collectFieldSites(root: Node): FieldSites {
+  const text = root.text;
+  const out: Collected = { sites: [], modules: [], derives: {}, complete: true };
+  collectOutsideFunctions(root, text, out, null);
+  out.sites.sort((a, b) => a.start - b.start);
+  out.modules.sort((a, b) => a.start - b.start);
+  return { sites: out.sites, complete: out.complete, useInsertAt: useInsertOffset(root, text), modules: out.modules, weakIncompatibleDerives: out.derives };
 }
