@@ -69,6 +69,30 @@ function pairsOf(ctx: RuleContext, fn: Node, impl: Node | null): LockPair[] {
 }
 
 
+/** Pairs of one function by its text, relative to its start: typing re-reads only the function it touched. */
+const pairCache = new Map<string, LockPair[]>();
+const MAX_CACHED_FUNCTIONS = 4096;
+
+function shiftPair(p: LockPair, delta: number): LockPair {
+  const move = (u: LockUse): LockUse => ({ ...u, range: { start: u.range.start + delta, end: u.range.end + delta } });
+  return { ...p, outer: move(p.outer), inner: move(p.inner), body: p.body + delta };
+}
+
+function cachedPairsOf(ctx: RuleContext, fn: Node, impl: Node | null): LockPair[] {
+  const fnText = fn.text;
+  if (!mayNestLocks(fnText)) return [];
+  // Lock identities depend on declarations anywhere (workspace version) and on `Self` (the impl header).
+  const header = impl ? ctx.file.text.slice(impl.startIndex, impl.childForFieldName('body')?.startIndex ?? impl.startIndex) : '';
+  const key = `${ctx.workspace.version}\u0000${ctx.file.path}\u0000${ctx.file.crate.edition}\u0000${header}\u0000${fnText}`;
+  let relative = pairCache.get(key);
+  if (!relative) {
+    relative = pairsOf(ctx, fn, impl).map((p) => shiftPair(p, -fn.startIndex));
+    if (pairCache.size >= MAX_CACHED_FUNCTIONS) pairCache.delete(pairCache.keys().next().value!);
+    pairCache.set(key, relative);
+  }
+  return relative.map((p) => shiftPair(p, fn.startIndex));
+}
+
 /** `p` (A then B) and `q` (B then A) deadlock when each one's wait conflicts with the other's hold. */
 function inverted(p: LockPair, q: LockPair): boolean {
   return p.outer.key === q.inner.key && p.inner.key === q.outer.key && mustWait(p.inner.shape, q.outer.method, p.inner.method) && mustWait(q.inner.shape, p.outer.method, q.inner.method);
@@ -91,7 +115,7 @@ export const lockOrder: Rule = {
   },
   collectFileData(ctx) {
     const pairs: LockPair[] = [];
-    for (const { fn, impl } of functionItems(ctx.file.root)) pairs.push(...pairsOf(ctx, fn, impl));
+    for (const { fn, impl } of functionItems(ctx.file.root)) pairs.push(...cachedPairsOf(ctx, fn, impl));
     const relations = pairs.map((p) => `${p.outer.key}:${p.outer.method}>${p.inner.key}:${p.inner.method}@${p.fnName}`);
     return { signature: JSON.stringify(pairs), relations: relations.join('\n'), data: pairs };
   },
