@@ -166,32 +166,67 @@ export const unsafeWithoutSafetyComment: Rule = {
     differences:
       'Follows clippy::undocumented_unsafe_blocks (comment above the block or its statement, attributes and blank lines allowed in between, `SAFETY:` anywhere in the comment group, a comment trailing the previous statement counts); `#[allow(clippy::undocumented_unsafe_blocks)]` silences it. The `# Safety` part follows clippy::missing_safety_doc (exported items only; `#[allow(clippy::missing_safety_doc)]` also silences the rule), but only in crate root files (`lib.rs`, `main.rs`, single-file crates): in a module file a `pub` item may be private to the crate, which only a build knows. Deliberate differences (see `scripts/compare-clippy-leaks.ts`): a `/* SAFETY: … */` block comment on the same line just before `unsafe` is accepted (clippy 1.95 asks for the preceding line); Blindspot does not look inside macro invocations (it sees tokens, not expanded code). The fix only inserts `// SAFETY: ` for you to complete, so it is never applied unattended.',
   },
+  // Unsafe blocks in functions are checked per function (cached while the function is unchanged); the file pass
+  // only reads what lies outside function bodies: `unsafe impl`/`unsafe trait` headers, trait signatures, statics.
+  mentions: ['unsafe'],
+  checkFunction(ctx) {
+    checkCandidates(ctx, query(UNSAFE_QUERY).captures(ctx.fn), { steps: CLIMB_BUDGET });
+  },
   checkFile(ctx: RuleContext) {
-    const { file } = ctx;
-    const root = isCrateRoot(file.path);
-    const budget: Budget = { steps: CLIMB_BUDGET };
-    for (const { name, node } of query(UNSAFE_QUERY).captures(file.root)) {
-      if (name === 'api') {
-        const api = root ? publicUnsafeApi(node, budget) : undefined;
-        if (!api || hasSafetySection(node)) continue;
-        const what = node.type === 'trait_item' ? '`pub unsafe trait`' : '`pub unsafe fn`';
-        ctx.report({
-          range: api,
-          message: `${what} without a \`# Safety\` doc section: say what ${node.type === 'trait_item' ? 'implementors' : 'callers'} must guarantee`,
-          fixes: [insertSafetySection(file.path, file.text, node)],
-          notes: ['List the conditions a caller must uphold (valid pointers, lengths, aliasing, thread-safety) under a `# Safety` heading.'],
-        });
-        continue;
-      }
-      const anchors = anchorsOf(node, budget);
-      if (anchors.some(hasSafetyComment)) continue;
-      const what = node.type === 'impl_item' ? '`unsafe impl`' : '`unsafe` block';
-      ctx.report({
-        range: flaggedRange(node),
-        message: `${what} without a \`// SAFETY:\` comment: state the invariant that makes it sound`,
-        fixes: [insertSafetyComment(file.path, file.text, anchors[anchors.length - 1])],
-        notes: ['Write above it why every unsafe operation inside is sound here (which caller guarantee or check makes it so).'],
-      });
-    }
+    if (!ctx.file.text.includes('unsafe')) return;
+    const candidates: Candidate[] = [];
+    candidatesOutsideFunctions(ctx.file.root, candidates, 0);
+    checkCandidates(ctx, candidates, { steps: CLIMB_BUDGET });
   },
 };
+
+interface Candidate {
+  name: string;
+  node: Node;
+}
+
+const hasUnsafeKeyword = (node: Node) => node.children.some((c) => c?.type === 'unsafe');
+
+function candidatesOutsideFunctions(container: Node, out: Candidate[], depth: number): void {
+  for (const child of container.namedChildren) {
+    if (!child || child.type === 'function_item') continue;
+    if (child.type === 'impl_item' || child.type === 'trait_item' || child.type === 'mod_item') {
+      if (child.type === 'impl_item' && hasUnsafeKeyword(child)) out.push({ name: 'impl', node: child });
+      if (child.type === 'trait_item' && hasUnsafeKeyword(child)) out.push({ name: 'api', node: child });
+      const body = child.childForFieldName('body');
+      if (body && depth < 64) candidatesOutsideFunctions(body, out, depth + 1);
+    } else if (child.type === 'function_signature_item') {
+      if (child.namedChildren.some((c) => c?.type === 'function_modifiers')) out.push({ name: 'api', node: child });
+    } else if (child.text.includes('unsafe')) {
+      out.push(...query(UNSAFE_QUERY).captures(child));
+    }
+  }
+}
+
+function checkCandidates(ctx: RuleContext, candidates: Candidate[], budget: Budget): void {
+  const { file } = ctx;
+  const root = isCrateRoot(file.path);
+  for (const { name, node } of candidates) {
+    if (name === 'api') {
+      const api = root ? publicUnsafeApi(node, budget) : undefined;
+      if (!api || hasSafetySection(node)) continue;
+      const what = node.type === 'trait_item' ? '`pub unsafe trait`' : '`pub unsafe fn`';
+      ctx.report({
+        range: api,
+        message: `${what} without a \`# Safety\` doc section: say what ${node.type === 'trait_item' ? 'implementors' : 'callers'} must guarantee`,
+        fixes: [insertSafetySection(file.path, file.text, node)],
+        notes: ['List the conditions a caller must uphold (valid pointers, lengths, aliasing, thread-safety) under a `# Safety` heading.'],
+      });
+      continue;
+    }
+    const anchors = anchorsOf(node, budget);
+    if (anchors.some(hasSafetyComment)) continue;
+    const what = node.type === 'impl_item' ? '`unsafe impl`' : '`unsafe` block';
+    ctx.report({
+      range: flaggedRange(node),
+      message: `${what} without a \`// SAFETY:\` comment: state the invariant that makes it sound`,
+      fixes: [insertSafetyComment(file.path, file.text, anchors[anchors.length - 1])],
+      notes: ['Write above it why every unsafe operation inside is sound here (which caller guarantee or check makes it so).'],
+    });
+  }
+}
