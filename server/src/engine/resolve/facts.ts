@@ -1,4 +1,5 @@
 // Per-file facts other files and rules need: imports, structs and enums with field types, aliases, statics, fn return types.
+import { createHash } from 'crypto';
 import type { Node } from '../parser';
 import { addUseDeclaration, emptyUseMap, type UseMap } from './paths';
 import { typeFromNode, type TypeRef } from './types';
@@ -40,7 +41,7 @@ export interface FileFacts {
   aliases: Map<string, AliasFacts>;
   statics: Map<string, StaticFacts>;
   fnReturns: Map<string, TypeRef>;
-  /** Text of every item facts were read from: equal signatures mean equal facts. */
+  /** Digest of the text of every item facts were read from: equal signatures mean equal facts. */
   signature: string;
 }
 
@@ -181,6 +182,7 @@ export function collectFacts(root: Node): FileFacts {
       }
     }
   }
-  facts.signature = signature.join('\n');
+  // A digest, not the text: item texts of a 2,900-file workspace held 6.5 M characters only to be compared.
+  facts.signature = createHash('sha1').update(signature.join('\n')).digest('base64');
   return facts;
 }
