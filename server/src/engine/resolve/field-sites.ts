@@ -276,20 +276,21 @@ function shifted<T>(value: T, delta: number): T {
   return out as T;
 }
 
-/** Sites of one function by its text (and impl header, which decides `self`): typing re-collects only the function it touched. */
-const functionSites = new Map<string, { sites: FieldSite[]; complete: boolean }>();
+/** Sites of one item by its text (and impl header, which decides `self`): typing re-collects only the item it touched. */
+const itemSites = new Map<string, { sites: FieldSite[]; complete: boolean }>();
 const MAX_CACHED_FUNCTIONS = 4096;
 
-function sitesOfFunction(fn: Node, impl: Node | null, text: string, out: Collected): void {
+/** Sites of one item (a function, or a macro call, const or static outside functions), cached by its text. */
+function sitesOfItem(fn: Node, impl: Node | null, text: string, out: Collected): void {
   const header = impl ? text.slice(impl.startIndex, impl.childForFieldName('body')?.startIndex ?? impl.startIndex) : '';
   const key = `${header}\u0000${fn.text}`;
-  let cached = functionSites.get(key);
+  let cached = itemSites.get(key);
   if (!cached) {
     const own: Collected = { sites: [], modules: out.modules, derives: out.derives, complete: true };
     collectUnder(fn, text, own);
     cached = { sites: shifted(own.sites, -fn.startIndex), complete: own.complete };
-    if (functionSites.size >= MAX_CACHED_FUNCTIONS) functionSites.delete(functionSites.keys().next().value!);
-    functionSites.set(key, cached);
+    if (itemSites.size >= MAX_CACHED_FUNCTIONS) itemSites.delete(itemSites.keys().next().value!);
+    itemSites.set(key, cached);
   }
   out.sites.push(...shifted(cached.sites, fn.startIndex));
   if (!cached.complete) out.complete = false;
@@ -299,12 +300,13 @@ function sitesOfFunction(fn: Node, impl: Node | null, text: string, out: Collect
 function collectOutsideFunctions(container: Node, text: string, out: Collected, impl: Node | null, depth = 0): void {
   for (const child of container.namedChildren) {
     if (!child) continue;
-    if (child.type === 'function_item') sitesOfFunction(child, impl, text, out);
+    if (child.type === 'function_item') sitesOfItem(child, impl, text, out);
     else if ((child.type === 'impl_item' || child.type === 'trait_item' || child.type === 'mod_item') && depth < 64) {
       const body = child.childForFieldName('body');
       if (child.type === 'mod_item' && body) out.modules.push({ start: body.startIndex, end: body.endIndex });
       if (body) collectOutsideFunctions(body, text, out, child.type === 'mod_item' ? null : child, depth + 1);
-    } else collectUnder(child, text, out);
+    } else if (child.type === 'struct_item' || child.type === 'enum_item') collectUnder(child, text, out); // derives: small, not cached
+    else sitesOfItem(child, impl, text, out);
   }
 }
 
