@@ -6,7 +6,7 @@ import { Workspace } from './workspace';
 import { looseFileCrate, type CrateInfo } from './crate';
 import type { SourceFile } from './source';
 import { defaultSettings, type EngineSettings, type Finding, type Report, type Rule } from './rule';
-import { functionItems } from './syntax';
+import { functionItems, implHeader } from './syntax';
 import { isSuppressed } from './suppress';
 import { rules as allRules } from '../rules';
 
@@ -55,13 +55,6 @@ const MAX_CACHED_FUNCTIONS = 4096;
 
 function trimCache(cache: Map<string, Cached>): void {
   while (cache.size > MAX_CACHED_FUNCTIONS) cache.delete(cache.keys().next().value!);
-}
-
-/** `impl<T> Trait for Type<T>` without its body: part of a method's cache key (it decides `Self`). */
-function implHeader(impl: import('./parser').Node | null): string {
-  if (!impl) return '';
-  const body = impl.childForFieldName('body');
-  return impl.text.slice(0, (body?.startIndex ?? impl.endIndex) - impl.startIndex);
 }
 
 export class Engine {
@@ -146,7 +139,7 @@ export class Engine {
     const stamp = `${this.stamp}:${file.crate.edition}:${[...file.crate.dependencies].join(',')}`;
     for (const { fn, impl, prevEnd } of functionItems(file.root)) {
       const fnText = fn.text;
-      const key = `${stamp}\u0000${implHeader(impl)}\u0000${file.text.slice(prevEnd, fn.startIndex)}\u0000${fnText}`;
+      const key = `${stamp}\u0000${implHeader(impl, file.text)}\u0000${file.text.slice(prevEnd, fn.startIndex)}\u0000${fnText}`;
       const hit = cache?.get(key);
       if (hit) {
         findings.push(...hit.findings.map((f) => shiftFinding(f, file.path, fn.startIndex)));

@@ -110,6 +110,12 @@ function collectFunctionItems(root: Node): FunctionItem[] {
   return out;
 }
 
+/** `impl<T> Trait for Type<T>` without its body: part of per-function cache keys (it decides `Self`). */
+export function implHeader(impl: Node | null, text: string): string {
+  if (!impl) return '';
+  return text.slice(impl.startIndex, impl.childForFieldName('body')?.startIndex ?? impl.endIndex);
+}
+
 /** `impl<T> Foo<T> for Bar` -> the node of `Bar`'s type. */
 export function implSelfType(impl: Node | null): Node | null {
   return impl?.type === 'impl_item' ? impl.childForFieldName('type') : null;

@@ -7,7 +7,7 @@ import type { Rule, RuleContext } from '../engine/rule';
 import { type Acquisition } from '../engine/resolve/locks';
 import { analyseFunction } from '../engine/held-across-await';
 import { guardLife, isAlive } from '../engine/lifetimes';
-import { functionItems } from '../engine/syntax';
+import { functionItems, implHeader } from '../engine/syntax';
 import { mayNestLocks, mustWait, withAwaitedGuard } from './double-lock';
 
 interface LockUse {
@@ -82,7 +82,7 @@ function cachedPairsOf(ctx: RuleContext, fn: Node, impl: Node | null): LockPair[
   const fnText = fn.text;
   if (!mayNestLocks(fnText)) return [];
   // Lock identities depend on declarations anywhere (workspace version) and on `Self` (the impl header).
-  const header = impl ? ctx.file.text.slice(impl.startIndex, impl.childForFieldName('body')?.startIndex ?? impl.startIndex) : '';
+  const header = implHeader(impl, ctx.file.text);
   const key = `${ctx.workspace.version}\u0000${ctx.file.path}\u0000${ctx.file.crate.edition}\u0000${header}\u0000${fnText}`;
   let relative = pairCache.get(key);
   if (!relative) {

@@ -3,6 +3,7 @@
 // (Rule.collectFileData) so that its workspace check can build the cross-file "Downgrade to Weak" fix without trees.
 import type { Node } from '../parser';
 import { query } from '../parser';
+import { implHeader } from '../syntax';
 
 export type ValueShape =
   | { kind: 'none' | 'default' | 'rcnew' | 'other'; start: number; end: number }
@@ -282,7 +283,7 @@ const MAX_CACHED_FUNCTIONS = 4096;
 
 /** Sites of one item (a function, or a macro call, const or static outside functions), cached by its text. */
 function sitesOfItem(fn: Node, impl: Node | null, text: string, out: Collected): void {
-  const header = impl ? text.slice(impl.startIndex, impl.childForFieldName('body')?.startIndex ?? impl.startIndex) : '';
+  const header = implHeader(impl, text);
   const key = `${header}\u0000${fn.text}`;
   let cached = itemSites.get(key);
   if (!cached) {
