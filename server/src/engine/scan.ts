@@ -13,7 +13,7 @@ import { crateInfoFor } from './crate';
 import { initParser } from './parser';
 import type { EngineSettings, Rule } from './rule';
 import { rules as registry } from '../rules';
-import { checkGuarded, internalError, IsolatedChecker, type FromWorker, type IsolatedResult, type ToWorker, type WorkerOptions } from './worker';
+import { checkGuarded, internalError, IsolatedChecker, type AskedKind, type FromWorker, type IsolatedResult, type ToWorker, type WorkerOptions } from './worker';
 import { isSkipped, readSource } from '../cli/read';
 
 export interface ScanOptions {
@@ -72,7 +72,7 @@ export async function* scanFiles(paths: string[], options: ScanOptions = {}): As
   let done = 0;
   for await (const [i, r] of checkIsolated(paths, engine, options)) {
     absorb(engine, r, options);
-    if (r.skipped !== undefined || (streaming && !r.dependent)) ready[i] = publicResult(r);
+    if (r.skipped !== undefined || (streaming && !r.dependent && !r.asked)) ready[i] = publicResult(r);
     else isolated[i] = r;
     options.onProgress?.(++done, paths.length);
     for (; next < paths.length && ready[next]; next++) {
@@ -81,7 +81,19 @@ export async function* scanFiles(paths: string[], options: ScanOptions = {}): As
     }
   }
   if (options.signal?.aborted) return;
+  // Files whose isolated answers were incomplete are checked again first: that also refreshes their workspace-rule
+  // data (lock-order pairs resolve through other files' types), so the workspace findings are computed after them.
+  const dependent = new Map<number, { result: ScanResult; stamp: string }>();
+  for (let i = next; i < paths.length; i++) {
+    const r = isolated[i];
+    if (!r || (!r.dependent && !askedResolvesElsewhere(engine, r))) continue;
+    if (options.signal?.aborted) return;
+    if (options.stats) options.stats.rechecked++;
+    dependent.set(i, { result: recheck(engine, r.path, options), stamp: dataStamp(engine) });
+    await new Promise((resolve) => setImmediate(resolve)); // a server stays responsive during the second pass
+  }
   const workspaceFindings = engine.workspaceFindings();
+  const final = dataStamp(engine);
   for (; next < paths.length; next++) {
     if (options.signal?.aborted) return;
     const r = isolated[next];
@@ -90,14 +102,34 @@ export async function* scanFiles(paths: string[], options: ScanOptions = {}): As
       continue;
     }
     isolated[next] = undefined;
-    if (!r.dependent && !workspaceFindings.has(r.path)) {
-      yield publicResult(r);
-      continue;
+    const again = dependent.get(next);
+    // A re-check made before a later one changed the workspace-rule data may miss that data's findings: once more.
+    if (again && again.stamp === final) yield again.result;
+    else if (!again && !workspaceFindings.has(r.path)) yield publicResult(r);
+    else {
+      if (options.stats && !again) options.stats.rechecked++;
+      yield recheck(engine, r.path, options);
+      await new Promise((resolve) => setImmediate(resolve));
     }
-    if (options.stats) options.stats.rechecked++;
-    yield recheck(engine, r.path, options);
-    await new Promise((resolve) => setImmediate(resolve)); // a server stays responsive during the second pass
   }
+}
+
+/** Changes whenever anything the workspace rules read changes (facts or rule data). */
+function dataStamp(engine: Engine): string {
+  return `${engine.workspace.version}:${engine.workspace.dataVersion}`;
+}
+
+/**
+ * Whether a name the file asked about, unknown in isolation, is now declared by exactly one other file: only then
+ * does the workspace answer differently (Workspace.lookup), so only then can the findings differ.
+ */
+function askedResolvesElsewhere(engine: Engine, r: IsolatedResult): boolean {
+  const ws = engine.workspace;
+  return (r.asked ?? []).some((key) => {
+    const [kind, name] = key.split('\u0000') as [AskedKind, string];
+    const found = kind === 'structs' ? ws.findStruct(name, r.path) : kind === 'aliases' ? ws.findAlias(name, r.path) : ws.findStatic(name, r.path);
+    return found !== undefined;
+  });
 }
 
 /** Facts and rule data of an isolated check go into the engine's workspace. */

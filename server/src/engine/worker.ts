@@ -13,6 +13,10 @@ import { Workspace } from './workspace';
 import { isSkipped, readSource } from '../cli/read';
 import { rules as registry } from '../rules';
 
+export type AskedKind = 'structs' | 'aliases' | 'statics';
+/** `kind\u0000name`: a name a file asked the workspace about and does not declare itself. */
+export type AskedName = string;
+
 /** What the engine stores per file and rule (whatever shape Workspace.setRuleData takes). */
 export type StoredRuleData = Parameters<Workspace['setRuleData']>[2];
 
@@ -26,8 +30,14 @@ export interface IsolatedResult {
   facts?: FileFacts;
   /** Workspace-rule data for this file, by rule id. */
   ruleData?: [string, StoredRuleData][];
-  /** A rule looked up another file's facts: the findings may change once every file is known. */
+  /** A rule read other files' facts: the findings may change once every file is known. */
   dependent: boolean;
+  /**
+   * Names asked of the workspace that this file does not declare (`structs`, `aliases`, `statics`, then the
+   * name), answered "unknown" in isolation. The answer stays the same, and so do the findings, unless exactly
+   * one other file declares the name (see Workspace.lookup): scan.ts checks that once every file is known.
+   */
+  asked?: AskedName[];
   ruleErrors: { ruleId: string; message: string }[];
 }
 
@@ -38,6 +48,8 @@ export interface IsolatedResult {
 class IsolatedWorkspace extends Workspace {
   current = '';
   foreign = false;
+  /** Names the current file asked about and does not declare, `kind\u0000name`. */
+  asked = new Set<string>();
   /** The current file's workspace-rule data, as the engine stored it. */
   captured = new Map<string, StoredRuleData>();
 
@@ -46,21 +58,24 @@ class IsolatedWorkspace extends Workspace {
     super.setRuleData(path, ruleId, entry);
   }
 
-  private note<T extends { path: string }>(found: T | undefined): T | undefined {
-    if (!found || found.path !== this.current) this.foreign = true;
+  private note<T extends { path: string }>(kind: AskedKind, name: string, fromPath: string, found: T | undefined): T | undefined {
+    if (found?.path === this.current) return found;
+    // Only the current file is known here, so anything else is a name it does not declare (or a question for another file).
+    if (found || fromPath !== this.current) this.foreign = true;
+    else this.asked.add(`${kind}\u0000${name}`);
     return found;
   }
 
   override findStruct(name: string, fromPath: string) {
-    return this.note(super.findStruct(name, fromPath));
+    return this.note('structs', name, fromPath, super.findStruct(name, fromPath));
   }
 
   override findAlias(name: string, fromPath: string) {
-    return this.note(super.findAlias(name, fromPath));
+    return this.note('aliases', name, fromPath, super.findAlias(name, fromPath));
   }
 
   override findStatic(name: string, fromPath: string) {
-    return this.note(super.findStatic(name, fromPath));
+    return this.note('statics', name, fromPath, super.findStatic(name, fromPath));
   }
 
   override factsOf(path: string) {
@@ -110,12 +125,14 @@ export class IsolatedChecker {
     const ws = this.engine.workspace;
     ws.current = path;
     ws.foreign = false;
+    ws.asked = new Set();
     ws.captured = new Map();
     try {
       const result = this.engine.checkText(path, read.text, crateInfoFor(path));
       const text = this.includeText ? { text: read.text, bom: read.bom } : {};
       if (result.skipped) return { path, findings: [], skipped: result.skipped, dependent: false, ruleErrors: this.ruleErrors, ...text };
-      return { path, findings: result.findings, facts: ownFacts(ws, path), ruleData: [...ws.captured], dependent: ws.foreign, ruleErrors: this.ruleErrors, ...text };
+      const asked = ws.foreign || ws.asked.size === 0 ? {} : { asked: [...ws.asked] };
+      return { path, findings: result.findings, facts: ownFacts(ws, path), ruleData: [...ws.captured], dependent: ws.foreign, ...asked, ruleErrors: this.ruleErrors, ...text };
     } finally {
       ws.removeFile(path); // the next file must not see this one
     }
