@@ -433,6 +433,8 @@ function report(ctx: FunctionContext, c: Candidate, tokio: boolean): Report {
 export const blockingInAsync: Rule = {
   id: 'blocking-in-async',
   severity: 'warning',
+  // Superset of the `\basync\b` test in checkFunction: functions without it are skipped before the rule runs.
+  mentions: ['async'],
   clippyLints: [],
   docs: {
     summary: 'A blocking call (sleep, std::fs, std::net, std mpsc recv, Condvar::wait, block_on) inside async code.',

@@ -47,8 +47,13 @@ const KNOWN_MODULE_MEMBERS: Record<string, string[]> = {
   'async_std::sync': ['Mutex', 'RwLock', 'Arc', 'Condvar'],
 };
 
+/** A path `normalizePath` would change: whitespace, a leading `::`, `core::`/`alloc::`, or a lock's private module. */
+const NEEDS_NORMALIZING = /\s|^(::|core::|alloc::|std::sync::(mutex|rwlock)::|tokio::sync::(mutex|rwlock)::)/;
+
 /** `core::`/`alloc::` are re-exported by `std`; `::x` is `x`. */
 export function normalizePath(path: string): string {
+  // Most written paths need none of the rewrites below (this runs for every type and call path read).
+  if (!NEEDS_NORMALIZING.test(path)) return path;
   let p = path.replace(/\s+/g, '').replace(/^::/, '');
   p = p.replace(/^(core|alloc)::/, 'std::');
   p = p.replace(/^std::sync::(mutex|rwlock)::/, 'std::sync::');

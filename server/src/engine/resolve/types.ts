@@ -39,8 +39,11 @@ function readType(node: Node | null, uses: UseMap, depth: number): TypeRef | und
   switch (node.type) {
     case 'type_identifier':
     case 'scoped_type_identifier':
-    case 'primitive_type':
-      return { path: canonicalPath(node.text, uses), args: [], node: span(node), base: span(node) };
+    case 'primitive_type': {
+      // One read of the node (each offset and text read crosses into WASM); two objects, so neither aliases the other.
+      const at = span(node);
+      return { path: canonicalPath(at.text, uses), args: [], node: at, base: { ...at } };
+    }
     case 'generic_type': {
       const base = node.childForFieldName('type');
       const argsNode = node.childForFieldName('type_arguments');
@@ -49,7 +52,9 @@ function readType(node: Node | null, uses: UseMap, depth: number): TypeRef | und
         const t = a && typeFromNode(a, uses);
         if (t) args.push(t);
       }
-      return base ? { path: canonicalPath(base.text, uses), args, node: span(node), base: span(base) } : undefined;
+      if (!base) return undefined;
+      const baseAt = span(base);
+      return { path: canonicalPath(baseAt.text, uses), args, node: span(node), base: baseAt };
     }
     case 'reference_type': {
       const inner = typeFromNode(node.childForFieldName('type'), uses);
