@@ -16,6 +16,13 @@ export interface TypeRef {
 
 const span = (n: Node) => ({ start: n.startIndex, end: n.endIndex, text: n.text });
 
+/**
+ * TypeRefs are kept for every field, static and return type of every file in the workspace (~100,000 for Debian's
+ * registry), so a simple type shares one frozen empty `args` and one span for `node` and `base` (nothing changes
+ * a TypeRef after it is read; offsets move by copying, see incremental.ts). A worker's message keeps the sharing.
+ */
+const NO_ARGS = Object.freeze([]) as unknown as TypeRef[];
+
 /** Types nested deeper than this are unknown: no real type is, and deeper ones would overflow the stack here and in every walk over TypeRefs. */
 const MAX_TYPE_DEPTH = 64;
 
@@ -40,9 +47,9 @@ function readType(node: Node | null, uses: UseMap, depth: number): TypeRef | und
     case 'type_identifier':
     case 'scoped_type_identifier':
     case 'primitive_type': {
-      // One read of the node (each offset and text read crosses into WASM); two objects, so neither aliases the other.
+      // One read of the node (each offset and text read crosses into WASM), one span object for both roles.
       const at = span(node);
-      return { path: canonicalPath(at.text, uses), args: [], node: at, base: { ...at } };
+      return { path: canonicalPath(at.text, uses), args: NO_ARGS, node: at, base: at };
     }
     case 'generic_type': {
       const base = node.childForFieldName('type');
