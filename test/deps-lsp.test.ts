@@ -169,13 +169,14 @@ test('over stdio: the bundled server publishes advisories and answers inlay hint
     const published = await client.waitForDiagnostics(uri, (p) => p.diagnostics.some((d) => d.code === 'RUSTSEC-2021-0001'));
     assert.equal(published.diagnostics.find((d) => d.code === 'RUSTSEC-2021-0001')!.range.start.line, lineOf(text, 'rawbuf.workspace'));
     const hintsFor = () => client.conn.sendRequest('textDocument/inlayHint', { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 100, character: 0 } } }) as Promise<{ label: string }[]>;
+    // Each crate's unsafe count lands when its background count finishes: wait for both labels.
+    const expected = ['unsafe: 5 blocks · 2 fn · 2 impl · 1 trait', 'unsafe: forbidden | tree: 1 in 2 crates'];
     let labels: string[] = [];
-    for (let attempt = 0; attempt < 150 && !labels.some((l) => l.startsWith('unsafe: 5 blocks')); attempt++) {
+    for (let attempt = 0; attempt < 150 && !expected.every((l) => labels.includes(l)); attempt++) {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 100));
       labels = (await hintsFor()).map((h) => h.label);
     }
-    assert.ok(labels.includes('unsafe: 5 blocks · 2 fn · 2 impl · 1 trait'), labels.join('\n'));
-    assert.ok(labels.includes('unsafe: forbidden | tree: 1 in 2 crates'));
+    for (const label of expected) assert.ok(labels.includes(label), `${label} missing from:\n${labels.join('\n')}`);
   } finally {
     await client.stop();
   }

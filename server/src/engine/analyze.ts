@@ -1,12 +1,16 @@
 // The engine's entry: parse, collect facts, run rules per function (cached), per file and per workspace.
-import { parse, Edit, type Tree } from './parser';
-import { LineIndex } from './text';
-import { collectFacts } from './resolve/facts';
+import { parse, Edit, type Node, type Tree } from './parser';
+import { LineIndex, renderLineMarks } from './text';
+import { collectFacts, type FileFacts } from './resolve/facts';
 import { Workspace } from './workspace';
 import { looseFileCrate, type CrateInfo } from './crate';
 import type { SourceFile } from './source';
-import { defaultSettings, type EngineSettings, type Finding, type Report, type Rule } from './rule';
-import { functionItems, implHeader } from './syntax';
+import { defaultSettings, type BodyEdit, type EngineSettings, type Finding, type Report, type Rule, type RuleData } from './rule';
+import { functionContext, functionItems, nestsDeeperThan } from './syntax';
+import {
+  bodyEdit, functionAround, itemFunctionAt, mapFacts, mapFinding, previousItemEnd, widenWindow, withChangedRanges,
+  type DirtyWindow, type FunctionFindings, type Snapshot,
+} from './incremental';
 import { isSuppressed } from './suppress';
 import { rules as allRules } from '../rules';
 
@@ -28,17 +32,7 @@ type Cached = { key: string; findings: Finding[] };
 
 /** Findings of one function, stored relative to its start so they survive edits elsewhere in the file. */
 function shiftFinding(f: Finding, path: string, delta: number): Finding {
-  const move = <T extends { start: number; end: number }>(r: T): T => ({ ...r, start: r.start + delta, end: r.end + delta });
-  return {
-    ...f,
-    range: move(f.range),
-    related: f.related.map((r) => (r.path === path ? { ...r, range: move(r.range) } : r)),
-    fixes: f.fixes.map((fix) => ({
-      ...fix,
-      edits: fix.edits.map((fe) => (fe.path === path ? { ...fe, edits: fe.edits.map(move) } : fe)),
-      select: fix.select && fix.select.path === path ? move(fix.select) : fix.select,
-    })),
-  };
+  return mapFinding(f, path, (offset) => offset + delta);
 }
 
 /** True when every offset a finding carries lies inside [start, end): then it can be cached by the function's text. */
@@ -75,7 +69,7 @@ export class Engine {
 
   /** A stamp that changes whenever cached results may be stale. */
   get stamp(): string {
-    return `${this.workspace.version}:${this.settingsVersion}`;
+    return `${this.workspace.factsKey}:${this.settingsVersion}`;
   }
 
   enabledRules(): Rule[] {
@@ -94,9 +88,9 @@ export class Engine {
   }
 
   /** `lines` when the caller already has them for `text` (an open document does: no rebuild per keystroke). */
-  makeSource(path: string, text: string, tree: Tree, crate: CrateInfo, lines = new LineIndex(text)): SourceFile {
+  makeSource(path: string, text: string, tree: Tree, crate: CrateInfo, lines = new LineIndex(text), facts?: FileFacts): SourceFile {
     const root = tree.rootNode;
-    return { path, text, tree, root, lines, crate, facts: collectFacts(root) };
+    return { path, text, tree, root, lines, crate, facts: facts ?? collectFacts(root) };
   }
 
   /** Records a file's cross-file facts without analysing it (first pass of a workspace scan). */
@@ -132,47 +126,164 @@ export class Engine {
 
   /** Runs every enabled rule on a parsed file; `cache` keeps per-function results between calls. */
   analyze(file: SourceFile, cache?: Map<string, Cached>): Finding[] {
+    return this.analyzeFull(file, cache).findings;
+  }
+
+  /** Every rule on the whole file; also returns what the next keystroke's fast path reuses. */
+  analyzeFull(file: SourceFile, cache?: Map<string, Cached>): { findings: Finding[]; snapshot: Snapshot } {
     const rules = this.enabledRules();
-    const findings: Finding[] = [];
     // First: new rule data may bump the workspace version, which the per-function cache keys must already see.
-    this.collectRuleData(file);
-    const stamp = `${this.stamp}:${file.crate.edition}:${[...file.crate.dependencies].join(',')}`;
+    const ruleData = this.collectRuleData(file);
+    const functions: FunctionFindings[] = [];
     for (const { fn, impl, prevEnd } of functionItems(file.root)) {
-      const fnText = fn.text;
-      const key = `${stamp}\u0000${implHeader(impl, file.text)}\u0000${file.text.slice(prevEnd, fn.startIndex)}\u0000${fnText}`;
-      const hit = cache?.get(key);
-      if (hit) {
-        findings.push(...hit.findings.map((f) => shiftFinding(f, file.path, fn.startIndex)));
+      const entry = this.checkFunctionItem(file, fn, impl, prevEnd, rules, cache);
+      if (entry.findings.length || !entry.local) functions.push(entry);
+    }
+    if (cache) trimCache(cache);
+    const fileFindings = new Map<string, Finding[]>();
+    for (const rule of rules) {
+      if (!rule.checkFile) continue;
+      const own: Finding[] = [];
+      this.runRule(rule, file, own, (ctx) => rule.checkFile!(ctx));
+      fileFindings.set(rule.id, own);
+    }
+    const snapshot: Snapshot = { stamp: this.stampFor(file), functions, fileFindings, ruleData, facts: file.facts };
+    return { findings: this.assemble(file, snapshot), snapshot };
+  }
+
+  /**
+   * Typing inside one function body: that function is re-analysed, everything else is moved from `previous`.
+   * Undefined when a rule cannot tell what the edit changed: the caller then analyses the whole file.
+   */
+  analyzeBodyEdit(file: SourceFile, previous: Snapshot, target: { fn: Node; impl: Node | null }, edit: BodyEdit, cache: Map<string, Cached>): { findings: Finding[]; snapshot: Snapshot } | undefined {
+    if (this.stampFor(file) !== previous.stamp) return undefined;
+    const rules = this.enabledRules();
+    const ctx = { file, workspace: this.workspace, settings: this.settings, report: () => {}, fn: target.fn, impl: target.impl };
+    const updates: { rule: Rule; entry: RuleData; unchanged: boolean }[] = [];
+    for (const rule of rules) {
+      if (!rule.collectFileData) continue;
+      const before = previous.ruleData.get(rule.id);
+      const update = before && rule.updateFileData?.(ctx, before, edit);
+      if (!update) return undefined;
+      updates.push({ rule, ...update });
+    }
+    const map = edit.map;
+    const ruleData = new Map<string, RuleData>();
+    for (const { rule, entry, unchanged } of updates) {
+      ruleData.set(rule.id, entry);
+      if (unchanged) this.workspace.replaceRuleData(file.path, rule.id, entry);
+      else this.workspace.setRuleData(file.path, rule.id, entry);
+    }
+    if (updates.every((u) => u.unchanged)) this.moveWorkspaceFindings(file.path, map);
+    // Rule data that changed what other files see bumped the version: every cached result is stale.
+    if (this.stampFor(file) !== previous.stamp) return undefined;
+    const functions = this.refreshFunctions(file, previous.functions, target, edit, rules, cache);
+    const fileFindings = new Map<string, Finding[]>();
+    for (const rule of rules) {
+      if (!rule.checkFile) continue;
+      const kept = previous.fileFindings.get(rule.id);
+      const fresh: Finding[] = [];
+      let updated = false;
+      if (kept && rule.updateFileFindings) this.runRule(rule, file, fresh, (c) => (updated = rule.updateFileFindings!({ ...c, fn: target.fn, impl: target.impl }, edit)));
+      if (updated) {
+        const outside = kept!.filter((f) => f.range.start < target.fn.startIndex || f.range.start >= edit.oldFnEnd);
+        fileFindings.set(rule.id, [...outside.map((f) => mapFinding(f, file.path, map)), ...fresh]);
         continue;
       }
       const own: Finding[] = [];
-      for (const rule of rules) {
-        if (!rule.checkFunction || (rule.mentions && !rule.mentions.some((word) => fnText.includes(word)))) continue;
-        this.runRule(rule, file, own, (ctx) => rule.checkFunction!({ ...ctx, fn, impl }));
-      }
-      findings.push(...own);
-      if (cache && own.every((f) => localTo(f, file.path, fn.startIndex, fn.endIndex))) {
-        cache.set(key, { key, findings: own.map((f) => shiftFinding(f, file.path, -fn.startIndex)) });
-      }
+      this.runRule(rule, file, own, (c) => rule.checkFile!(c));
+      fileFindings.set(rule.id, own);
     }
+    const snapshot: Snapshot = { stamp: previous.stamp, functions, fileFindings, ruleData, facts: file.facts };
+    return { findings: this.assemble(file, snapshot), snapshot };
+  }
+
+  /** The edited function re-analysed, findings that reach outside their function recomputed, the rest moved. */
+  private refreshFunctions(file: SourceFile, previous: FunctionFindings[], target: { fn: Node; impl: Node | null }, edit: BodyEdit, rules: Rule[], cache: Map<string, Cached>): FunctionFindings[] {
+    const out: FunctionFindings[] = [];
+    const start = target.fn.startIndex;
+    const add = (entry: FunctionFindings) => {
+      if (entry.findings.length || !entry.local) out.push(entry);
+    };
+    let placed = false;
+    const placeTarget = () => {
+      placed = true;
+      add(this.checkFunctionItem(file, target.fn, target.impl, previousItemEnd(target.fn), rules, cache));
+    };
+    for (const entry of previous) {
+      if (!placed && entry.start >= start) placeTarget();
+      if (entry.start === start) continue;
+      if (entry.local) {
+        out.push({ start: edit.map(entry.start), end: edit.map(entry.end), local: true, findings: entry.findings.map((f) => mapFinding(f, file.path, edit.map)) });
+        continue;
+      }
+      const again = this.functionAt(file.root, edit.map(entry.start));
+      if (again) add(this.checkFunctionItem(file, again.fn, again.impl, previousItemEnd(again.fn), rules, cache));
+    }
+    if (!placed) placeTarget();
     if (cache) trimCache(cache);
+    return out;
+  }
+
+  /** The item-level function starting at `start` in the current tree. */
+  private functionAt(root: Node, start: number): { fn: Node; impl: Node | null } | undefined {
+    const found = itemFunctionAt(root, start, start);
+    return found?.fn.startIndex === start ? found : undefined;
+  }
+
+  /** One function's checkFunction findings, from the per-function cache when its text (and context) is unchanged. */
+  private checkFunctionItem(file: SourceFile, fn: Node, impl: Node | null, prevEnd: number, rules: Rule[], cache?: Map<string, Cached>): FunctionFindings {
+    const fnText = fn.text;
+    const start = fn.startIndex;
+    const end = fn.endIndex;
+    const key = cache && `${this.stampFor(file)}\u0000${functionContext(fn, impl, file.text)}\u0000${file.text.slice(prevEnd, start)}\u0000${fnText}`;
+    const hit = key ? cache.get(key) : undefined;
+    if (hit) return { start, end, local: true, findings: hit.findings.map((f) => shiftFinding(f, file.path, start)) };
+    const own: Finding[] = [];
     for (const rule of rules) {
-      if (rule.checkFile) this.runRule(rule, file, findings, (ctx) => rule.checkFile!(ctx));
+      if (!rule.checkFunction || (rule.mentions && !rule.mentions.some((word) => fnText.includes(word)))) continue;
+      this.runRule(rule, file, own, (ctx) => rule.checkFunction!({ ...ctx, fn, impl }));
     }
+    const local = own.every((f) => localTo(f, file.path, start, end));
+    if (key && local) cache!.set(key, { key, findings: own.map((f) => shiftFinding(f, file.path, -start)) });
+    return { start, end, local, findings: own };
+  }
+
+  private stampFor(file: SourceFile): string {
+    return `${this.stamp}:${file.crate.edition}:${[...file.crate.dependencies].join(',')}`;
+  }
+
+  /** All findings of a snapshot plus the workspace rules' findings in this file, suppressions applied. */
+  private assemble(file: SourceFile, snapshot: Snapshot): Finding[] {
+    const findings: Finding[] = [];
+    for (const entry of snapshot.functions) findings.push(...entry.findings);
+    for (const list of snapshot.fileFindings.values()) findings.push(...list);
     findings.push(...(this.workspaceFindings().get(file.path) ?? []));
     return this.finish(file, findings);
   }
 
+  /** Typing moved this file's text but changed no rule data: its workspace findings move with it, unrecomputed. */
+  private moveWorkspaceFindings(path: string, map: (offset: number) => number): void {
+    const cached = this.workspaceFindingsCache;
+    if (!cached || cached.version !== `${this.workspace.version}:${this.workspace.dataVersion}`) return;
+    const list = cached.byPath.get(path);
+    if (list) cached.byPath.set(path, list.map((f) => mapFinding(f, path, map)));
+  }
+
   /** Refreshes the file's data for workspace rules (before workspace findings are read). */
-  private collectRuleData(file: SourceFile): void {
+  private collectRuleData(file: SourceFile): Map<string, RuleData> {
+    const collected = new Map<string, RuleData>();
     for (const rule of this.enabledRules()) {
       if (!rule.collectFileData) continue;
       try {
-        this.workspace.setRuleData(file.path, rule.id, rule.collectFileData({ file, workspace: this.workspace, settings: this.settings, report: () => {} }));
+        const entry = rule.collectFileData({ file, workspace: this.workspace, settings: this.settings, report: () => {} });
+        this.workspace.setRuleData(file.path, rule.id, entry);
+        collected.set(rule.id, entry);
       } catch (error) {
         this.onRuleError(rule.id, file.path, error);
       }
     }
+    return collected;
   }
 
   private runRule(rule: Rule, file: SourceFile, out: Finding[], run: (ctx: import('./rule').RuleContext) => void): void {
@@ -227,6 +338,7 @@ export class Engine {
     const ruleById = new Map(this.rules.map((r) => [r.id, r]));
     return findings
       .filter((f) => !isSuppressed(file, f.ruleId, ruleById.get(f.ruleId)?.clippyLints ?? [], f.range.start))
+      .map((f) => ({ ...f, message: renderLineMarks(f.message, file.lines), notes: f.notes.map((n) => renderLineMarks(n, file.lines)) }))
       .sort((a, b) => a.range.start - b.range.start || a.ruleId.localeCompare(b.ruleId));
   }
 
@@ -241,6 +353,12 @@ export class EngineDocument {
   private dirty = true;
   private readonly cache = new Map<string, Cached>();
   private lines: LineIndex;
+  /** The last analysis, and where the text changed since (both unset: the next analysis reads the whole file). */
+  private snapshot: Snapshot | undefined;
+  private analysedText: string | undefined;
+  private window: DirtyWindow | undefined;
+  /** The text was checked and has no NUL byte (see rejectText). */
+  private knownTextFree = false;
 
   constructor(private readonly engine: Engine, readonly path: string, public text: string, public crate: CrateInfo) {
     this.lines = new LineIndex(text);
@@ -252,10 +370,10 @@ export class EngineDocument {
       const start = Math.max(0, Math.min(c.start, this.text.length));
       const end = Math.max(start, Math.min(c.end, this.text.length));
       const newText = this.text.slice(0, start) + c.text + this.text.slice(end);
+      const newLines = this.lines.edited(start, end, c.text, newText);
       if (this.tree) {
         const startPosition = this.lines.positionAt(start);
         const oldEndPosition = this.lines.positionAt(end);
-        const newLines = new LineIndex(newText);
         const newEndPosition = newLines.positionAt(start + c.text.length);
         this.tree.edit(new Edit({
           startIndex: start,
@@ -265,41 +383,89 @@ export class EngineDocument {
           oldEndPosition: { row: oldEndPosition.line, column: oldEndPosition.character },
           newEndPosition: { row: newEndPosition.line, column: newEndPosition.character },
         }));
-        this.lines = newLines;
-      } else {
-        this.lines = new LineIndex(newText);
       }
+      this.lines = newLines;
       this.text = newText;
+      this.window = widenWindow(this.window, start, end, c.text.length);
+      if (c.text.includes('\u0000')) this.knownTextFree = false;
     }
     this.dirty = true;
   }
 
   setText(text: string): void {
     this.text = text;
+    this.knownTextFree = false;
     this.lines = new LineIndex(text);
     this.tree?.delete();
     this.tree = null;
     this.dirty = true;
+    this.forgetSnapshot();
   }
 
-  /** Re-parses (incrementally when possible) and analyses. */
+  /** Re-parses (incrementally when possible) and analyses: only the edited function when the edit stayed in one body. */
   analyze(): FileResult {
-    const rejected = this.engine.rejectText(this.text);
+    const rejected = this.rejectText();
     if (rejected) {
       this.tree?.delete();
       this.tree = null;
+      this.forgetSnapshot();
       return { path: this.path, findings: [], skipped: rejected };
     }
+    let window = this.window;
     if (this.dirty || !this.tree) {
-      const next = this.engine.parseText(this.text, this.tree);
-      if (!next) return { path: this.path, findings: [], skipped: `skipped: parsing took longer than ${this.engine.settings.parseTimeoutMs} ms` };
-      this.tree?.delete();
+      const previous = this.tree;
+      const next = this.engine.parseText(this.text, previous);
+      if (!next) {
+        this.forgetSnapshot();
+        return { path: this.path, findings: [], skipped: `skipped: parsing took longer than ${this.engine.settings.parseTimeoutMs} ms` };
+      }
+      if (window && previous && this.snapshot) window = withChangedRanges(window, previous, next);
+      previous?.delete();
       this.tree = next;
       this.dirty = false;
     }
-    const file = this.engine.makeSource(this.path, this.text, this.tree, this.crate, this.lines);
+    const findings = (window && this.analyzeEdit(window)) ?? this.analyzeAll();
+    this.window = undefined;
+    this.analysedText = this.text;
+    return { path: this.path, findings };
+  }
+
+  /** Binary content is looked for in the whole text once, then only in what edits insert (typing in a large file). */
+  private rejectText(): string | undefined {
+    if (this.knownTextFree && this.text.length <= this.engine.settings.maxFileBytes) return undefined;
+    const rejected = this.engine.rejectText(this.text);
+    this.knownTextFree = !rejected;
+    return rejected;
+  }
+
+  private analyzeAll(): Finding[] {
+    const file = this.engine.makeSource(this.path, this.text, this.tree!, this.crate, this.lines);
     this.engine.workspace.setFacts(this.path, file.facts);
-    return { path: this.path, findings: this.engine.analyze(file, this.cache) };
+    const { findings, snapshot } = this.engine.analyzeFull(file, this.cache);
+    this.snapshot = snapshot;
+    return findings;
+  }
+
+  /** The fast path: an edit inside one function body moves the file's facts instead of re-reading them. */
+  private analyzeEdit(window: DirtyWindow): Finding[] | undefined {
+    const previous = this.snapshot;
+    if (!previous || this.analysedText === undefined) return undefined;
+    const target = functionAround(this.tree!.rootNode, window.start, window.end);
+    // A function nested too deep for rules is left out of the analysis: the full path handles that.
+    if (!target || nestsDeeperThan(target.fn)) return undefined;
+    const edit = bodyEdit(window, target.fn, this.analysedText);
+    const file = this.engine.makeSource(this.path, this.text, this.tree!, this.crate, this.lines, mapFacts(previous.facts, edit.map));
+    this.engine.workspace.setFacts(this.path, file.facts);
+    const result = this.engine.analyzeBodyEdit(file, previous, target, edit, this.cache);
+    if (!result) return undefined;
+    this.snapshot = result.snapshot;
+    return result.findings;
+  }
+
+  private forgetSnapshot(): void {
+    this.snapshot = undefined;
+    this.analysedText = undefined;
+    this.window = undefined;
   }
 
   /** The current tree, parsed if needed; owned by the document (do not delete). */
@@ -316,5 +482,6 @@ export class EngineDocument {
     this.tree?.delete();
     this.tree = null;
     this.cache.clear();
+    this.forgetSnapshot();
   }
 }

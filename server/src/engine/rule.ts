@@ -96,8 +96,35 @@ export interface Rule {
    * `Workspace.version` (other open documents get re-analysed), while offset-only changes do not.
    */
   collectFileData?(ctx: RuleContext): RuleData;
+  /**
+   * Typing inside one function body (the fast path that keeps a keystroke in a large file cheap): the file's data
+   * with only that function's part re-read, from `previous` (the data before the edit). `unchanged` says the new
+   * data is the old one moved by `edit.map`, so workspace findings only move too. Undefined: re-collect the file.
+   */
+  updateFileData?(ctx: FunctionContext, previous: RuleData, edit: BodyEdit): { entry: RuleData; unchanged: boolean } | undefined;
+  /**
+   * Typing inside one function body: re-reports checkFile's findings inside that function (the engine moves the
+   * others) and returns true, or returns false when the whole file must be checked again.
+   */
+  updateFileFindings?(ctx: FunctionContext, edit: BodyEdit): boolean;
   /** Workspace-wide rules; findings may land in any file. */
   checkWorkspace?(ctx: { workspace: Workspace; settings: EngineSettings; report(path: string, finding: Report): void }): void;
+}
+
+/**
+ * An edit confined to one function body (`ctx.fn`, in the new tree): text before `start` did not move, text from
+ * `oldEnd` on (old offsets) moved by `delta`; what lies between was rewritten.
+ */
+export interface BodyEdit {
+  start: number;
+  oldEnd: number;
+  delta: number;
+  /** The function's text before the edit. */
+  oldText: string;
+  /** The function's end before the edit. */
+  oldFnEnd: number;
+  /** An old offset outside [start, oldEnd) in new coordinates. */
+  map(offset: number): number;
 }
 
 export interface RuleData {

@@ -116,6 +116,32 @@ export function implHeader(impl: Node | null, text: string): string {
   return text.slice(impl.startIndex, impl.childForFieldName('body')?.startIndex ?? impl.endIndex);
 }
 
+const MAX_CONTEXT_LEVELS = 32;
+
+/** The attributes and comments written right before an item (its preceding siblings), as text. */
+function leadingText(item: Node, text: string): string {
+  let start = item.startIndex;
+  for (let s = item.previousNamedSibling; s && (s.type === 'attribute_item' || s.type.endsWith('comment')); s = s.previousNamedSibling) start = s.startIndex;
+  return text.slice(start, item.startIndex);
+}
+
+/**
+ * What a function's analysis reads beyond its own text, for per-function cache keys: its attributes (`#[test]`),
+ * the impl header (it decides `Self`), and each enclosing module, impl or trait with its attributes (`#[cfg(test)]`,
+ * which module's imports apply). A stray `}` that moves a function into another module changes it.
+ */
+export function functionContext(fn: Node, impl: Node | null, text: string): string {
+  const parts = [leadingText(fn, text), implHeader(impl, text)];
+  // Bounded like the rules' own climbs: machine-made nesting past that shares one key suffix.
+  for (let list = fn.parent, levels = 0; list?.type === 'declaration_list' && levels < MAX_CONTEXT_LEVELS; levels++) {
+    const owner = list.parent;
+    if (!owner) break;
+    parts.push(leadingText(owner, text) + text.slice(owner.startIndex, list.startIndex));
+    list = owner.parent;
+  }
+  return parts.join('\u0001');
+}
+
 /** `impl<T> Foo<T> for Bar` -> the node of `Bar`'s type. */
 export function implSelfType(impl: Node | null): Node | null {
   return impl?.type === 'impl_item' ? impl.childForFieldName('type') : null;

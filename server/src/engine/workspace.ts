@@ -6,6 +6,8 @@ import type { RuleData } from './rule';
 type Kind = 'structs' | 'aliases' | 'statics';
 const KINDS: Kind[] = ['structs', 'aliases', 'statics'];
 
+let workspaces = 0;
+
 export class Workspace {
   private readonly facts = new Map<string, FileFacts>();
   /**
@@ -16,19 +18,24 @@ export class Workspace {
   private readonly declaredIn: Record<Kind, Map<string, Set<string>>> = { structs: new Map(), aliases: new Map(), statics: new Map() };
   /** Bumped whenever any file's facts change: per-function caches key on it. */
   version = 0;
+  /** Tells workspaces apart: module-level caches shared by several engines (tests, the CLI's runs) key on `factsKey`. */
+  private readonly id = ++workspaces;
   /** Per-file data of workspace rules (e.g. lock-order pairs), by path then rule id. */
   private readonly ruleData = new Map<string, Map<string, RuleData>>();
   /** Bumped when any rule data changes (offsets included): only workspace findings key on it, not function caches. */
   dataVersion = 0;
 
+  /** Changes whenever facts of any file change, and differs between workspaces. */
+  get factsKey(): string {
+    return `${this.id}.${this.version}`;
+  }
+
   setFacts(path: string, facts: FileFacts): void {
     const previous = this.facts.get(path);
-    this.index(path, previous, facts);
-    if (previous && previous.signature === facts.signature) {
-      this.facts.set(path, facts);
-      return;
-    }
     this.facts.set(path, facts);
+    // Equal signatures mean equal item texts, hence the same names: the index stands.
+    if (previous && previous.signature === facts.signature) return;
+    this.index(path, previous, facts);
     this.version++;
   }
 
@@ -66,6 +73,13 @@ export class Workspace {
     this.ruleData.set(path, byRule);
     this.dataVersion++;
     if (entry.relations !== undefined && previous?.relations !== entry.relations) this.version++;
+  }
+
+  /** Replaces a rule's data with an equivalent one (the same data moved by an edit): nothing is bumped. */
+  replaceRuleData(path: string, ruleId: string, entry: RuleData): void {
+    const byRule = this.ruleData.get(path) ?? new Map<string, RuleData>();
+    byRule.set(ruleId, entry);
+    this.ruleData.set(path, byRule);
   }
 
   /** Every file's data for one rule. */

@@ -45,8 +45,11 @@ function functionsByName(root: Node): Map<string, Node | null> {
   return byName;
 }
 
+/** Same-file free functions by name, read only when a spawn names one. */
+type FunctionLookup = (name: string) => Node | null | undefined;
+
 /** The body the spawned task runs: an async block, a closure's body, or a same-file fn called or named. */
-function spawnedBody(arg: Node, fns: Map<string, Node | null>): Node | undefined {
+function spawnedBody(arg: Node, fns: FunctionLookup): Node | undefined {
   let cur: Node | null = arg;
   // `move || async move { .. }`: look through a few closure layers (iteratively: nesting can be machine-made).
   for (let layer = 0; cur && layer < 4; layer++) {
@@ -58,7 +61,7 @@ function spawnedBody(arg: Node, fns: Map<string, Node | null>): Node | undefined
   }
   const named = cur?.type === 'call_expression' ? calleeOf(cur) : cur;
   if (named?.type !== 'identifier') return undefined;
-  return fns.get(named.text)?.childForFieldName('body') ?? undefined;
+  return fns(named.text)?.childForFieldName('body') ?? undefined;
 }
 
 /** A `loop` the body reaches unconditionally: the body itself (`move || loop {..}`) or a top-level statement. */
@@ -120,26 +123,48 @@ function loopCanEnd(loop: Node, uses: UseMap): boolean {
 }
 
 /**
- * Same-file helpers that spawn their first argument and return nothing (`fn spawn<F>(f: F) { thread::spawn(move || block_on(f)); }`):
- * calling one detaches the task just like the spawner it wraps.
+ * A same-file helper that spawns its first argument and returns nothing (`fn spawn<F>(f: F) { thread::spawn(move || block_on(f)); }`):
+ * calling one detaches the task just like the spawner it wraps. Its name, or undefined.
  */
+function wrapperName(fn: Node, impl: Node | null, fileUses: UseMap): string | undefined {
+  if (impl || !fn.text.includes('spawn')) return undefined;
+  const name = fn.childForFieldName('name')?.text;
+  const ret = fn.childForFieldName('return_type');
+  const param = fn.childForFieldName('parameters')?.namedChildren.find((p) => p?.type === 'parameter')?.childForFieldName('pattern');
+  if (!name || (ret && ret.text !== '()') || param?.type !== 'identifier') return undefined;
+  const uses = scopedUses(fn, fileUses);
+  const mentions = new RegExp(`\\b${param.text}\\b`);
+  const spawnsParam = fn.descendantsOfType('call_expression').some((c) => {
+    const path = c && callPath(c, uses);
+    return !!c && !!path && SPAWNERS.has(path) && handleDropped(c) && mentions.test(callArgs(c)[0]?.text ?? '');
+  });
+  return spawnsParam ? name : undefined;
+}
+
 function spawnerWrappers(root: Node, fileUses: UseMap): Set<string> {
   const wrappers = new Set<string>();
   for (const { fn, impl } of functionItems(root)) {
-    if (!fn.text.includes('spawn')) continue;
-    const name = fn.childForFieldName('name')?.text;
-    const ret = fn.childForFieldName('return_type');
-    const param = fn.childForFieldName('parameters')?.namedChildren.find((p) => p?.type === 'parameter')?.childForFieldName('pattern');
-    if (impl || !name || (ret && ret.text !== '()') || param?.type !== 'identifier') continue;
-    const uses = scopedUses(fn, fileUses);
-    const mentions = new RegExp(`\\b${param.text}\\b`);
-    const spawnsParam = fn.descendantsOfType('call_expression').some((c) => {
-      const path = c && callPath(c, uses);
-      return !!c && !!path && SPAWNERS.has(path) && handleDropped(c) && mentions.test(callArgs(c)[0]?.text ?? '');
-    });
-    if (spawnsParam) wrappers.add(name);
+    const name = wrapperName(fn, impl, fileUses);
+    if (name) wrappers.add(name);
   }
   return wrappers;
+}
+
+/**
+ * What each file's last full check saw: its wrappers, and the functions a spawn names as its body. The typing
+ * fast path re-checks one edited function against them instead of the whole file.
+ */
+interface Remembered {
+  wrappers: Set<string>;
+  spawnedByName: Set<string>;
+}
+const rememberedByPath = new Map<string, Remembered>();
+const MAX_REMEMBERED_FILES = 512;
+
+function remember(path: string, seen: Remembered): void {
+  rememberedByPath.delete(path);
+  if (rememberedByPath.size >= MAX_REMEMBERED_FILES) rememberedByPath.delete(rememberedByPath.keys().next().value!);
+  rememberedByPath.set(path, seen);
 }
 
 /** `std::thread::Builder::new().name(..).spawn(f)`: a thread spawned through the builder. */
@@ -151,7 +176,7 @@ function isThreadBuilderSpawn(call: Node, uses: UseMap): boolean {
   return callPath(root, uses) === 'std::thread::Builder::new';
 }
 
-function checkSpawn(ctx: RuleContext, call: Node, uses: UseMap, fns: Map<string, Node | null>, wrappers: Set<string>): void {
+function checkSpawn(ctx: RuleContext, call: Node, uses: UseMap, fns: FunctionLookup, wrappers: Set<string>): void {
   const builder = isThreadBuilderSpawn(call, uses);
   const path = builder ? 'std::thread::spawn' : callPath(call, uses);
   const wrapped = !builder && !!path && wrappers.has(path) && calleeOf(call)?.type === 'identifier';
@@ -176,6 +201,28 @@ function checkSpawn(ctx: RuleContext, call: Node, uses: UseMap, fns: Map<string,
   });
 }
 
+function spawnerNames(ctx: RuleContext, wrappers: Set<string>): string[] {
+  return ['spawn', ...importedNamesOf(SPAWNERS, ctx.file.facts.uses), ...wrappers];
+}
+
+/** Function lookup by name that reads the file's functions on first use, and records every name asked. */
+function lazyFunctions(root: Node): FunctionLookup & { asked: string[] } {
+  let byName: Map<string, Node | null> | undefined;
+  const asked: string[] = [];
+  const lookup = (name: string) => {
+    asked.push(name);
+    byName ??= functionsByName(root);
+    return byName.get(name);
+  };
+  return Object.assign(lookup, { asked });
+}
+
+function checkSpawnsIn(ctx: RuleContext, fn: Node, fns: FunctionLookup, wrappers: Set<string>): void {
+  if (isTestCode(fn, ctx.file.path, ctx.file.crate.root)) return;
+  const uses = scopedUses(fn, ctx.file.facts.uses);
+  for (const call of fn.descendantsOfType('call_expression')) if (call) checkSpawn(ctx, call, uses, fns, wrappers);
+}
+
 export const detachedTask: Rule = {
   id: 'detached-task',
   severity: 'warning',
@@ -191,17 +238,33 @@ export const detachedTask: Rule = {
     differences:
       'clippy has no counterpart. `JoinSet::spawn` is not flagged (the set owns and aborts its tasks), nor is spawning per connection in an accept loop: only the spawned body is judged, and only when it loops forever. Test code is skipped.',
   },
+  /** Typing in one function body: its spawns re-checked with what the last full check saw, unless that may have changed. */
+  updateFileFindings(ctx) {
+    const seen = rememberedByPath.get(ctx.file.path);
+    const name = ctx.fn.childForFieldName('name')?.text;
+    if (!seen || !name || seen.spawnedByName.has(name)) return false;
+    const isWrapper = wrapperName(ctx.fn, ctx.impl, ctx.file.facts.uses) === name;
+    if (isWrapper !== seen.wrappers.has(name)) return false;
+    const names = spawnerNames(ctx, seen.wrappers);
+    if (!names.some((n) => ctx.fn.text.includes(n))) return true;
+    const fns = lazyFunctions(ctx.file.root);
+    checkSpawnsIn(ctx, ctx.fn, fns, seen.wrappers);
+    // A spawn that named a function the last check did not know of: only a full check records it.
+    return fns.asked.every((n) => seen.spawnedByName.has(n));
+  },
   checkFile(ctx) {
+    const names = spawnerNames(ctx, new Set());
     // Text pre-filter: spawners are all called `spawn*`, apart from aliases and same-file wrappers.
-    const names = ['spawn', ...importedNamesOf(SPAWNERS, ctx.file.facts.uses)];
-    if (!names.some((n) => ctx.file.text.includes(n))) return;
-    const fns = functionsByName(ctx.file.root);
-    const wrappers = spawnerWrappers(ctx.file.root, ctx.file.facts.uses);
-    const mentionsSpawner = (text: string) => names.some((n) => text.includes(n)) || [...wrappers].some((w) => text.includes(w));
-    for (const { fn } of functionItems(ctx.file.root)) {
-      if (!mentionsSpawner(fn.text) || isTestCode(fn, ctx.file.path, ctx.file.crate.root)) continue;
-      const uses = scopedUses(fn, ctx.file.facts.uses);
-      for (const call of fn.descendantsOfType('call_expression')) if (call) checkSpawn(ctx, call, uses, fns, wrappers);
+    if (!names.some((n) => ctx.file.text.includes(n))) {
+      remember(ctx.file.path, { wrappers: new Set(), spawnedByName: new Set() });
+      return;
     }
+    const wrappers = spawnerWrappers(ctx.file.root, ctx.file.facts.uses);
+    const fns = lazyFunctions(ctx.file.root);
+    const all = [...names, ...wrappers];
+    for (const { fn } of functionItems(ctx.file.root)) {
+      if (all.some((n) => fn.text.includes(n))) checkSpawnsIn(ctx, fn, fns, wrappers);
+    }
+    remember(ctx.file.path, { wrappers, spawnedByName: new Set(fns.asked) });
   },
 };

@@ -3,11 +3,12 @@
 // Per file, every nested pair (outer held while inner is taken) is kept as rule data; the workspace pass
 // matches A→B against B→A across all files.
 import type { Node } from '../engine/parser';
-import type { Rule, RuleContext } from '../engine/rule';
+import type { Rule, RuleContext, RuleData } from '../engine/rule';
+import { mapOffsets } from '../engine/incremental';
 import { type Acquisition } from '../engine/resolve/locks';
 import { analyseFunction } from '../engine/held-across-await';
 import { guardLife, isAlive } from '../engine/lifetimes';
-import { functionItems, implHeader } from '../engine/syntax';
+import { functionContext, functionItems } from '../engine/syntax';
 import { mayNestLocks, mustWait, withAwaitedGuard } from './double-lock';
 
 interface LockUse {
@@ -74,16 +75,15 @@ const pairCache = new Map<string, LockPair[]>();
 const MAX_CACHED_FUNCTIONS = 4096;
 
 function shiftPair(p: LockPair, delta: number): LockPair {
-  const move = (u: LockUse): LockUse => ({ ...u, range: { start: u.range.start + delta, end: u.range.end + delta } });
-  return { ...p, outer: move(p.outer), inner: move(p.inner), body: p.body + delta };
+  return mapOffsets(p, (offset) => offset + delta);
 }
 
 function cachedPairsOf(ctx: RuleContext, fn: Node, impl: Node | null): LockPair[] {
   const fnText = fn.text;
   if (!mayNestLocks(fnText)) return [];
   // Lock identities depend on declarations anywhere (workspace version) and on `Self` (the impl header).
-  const header = implHeader(impl, ctx.file.text);
-  const key = `${ctx.workspace.version}\u0000${ctx.file.path}\u0000${ctx.file.crate.edition}\u0000${header}\u0000${fnText}`;
+  const header = functionContext(fn, impl, ctx.file.text);
+  const key = `${ctx.workspace.factsKey}\u0000${ctx.file.path}\u0000${ctx.file.crate.edition}\u0000${header}\u0000${fnText}`;
   let relative = pairCache.get(key);
   if (!relative) {
     relative = pairsOf(ctx, fn, impl).map((p) => shiftPair(p, -fn.startIndex));
@@ -91,6 +91,11 @@ function cachedPairsOf(ctx: RuleContext, fn: Node, impl: Node | null): LockPair[
     pairCache.set(key, relative);
   }
   return relative.map((p) => shiftPair(p, fn.startIndex));
+}
+
+function pairsEntry(pairs: LockPair[]): RuleData {
+  const relations = pairs.map((p) => `${p.outer.key}:${p.outer.method}>${p.inner.key}:${p.inner.method}@${p.fnName}`);
+  return { signature: JSON.stringify(pairs), relations: relations.join('\n'), data: pairs };
 }
 
 /** `p` (A then B) and `q` (B then A) deadlock when each one's wait conflicts with the other's hold. */
@@ -116,8 +121,17 @@ export const lockOrder: Rule = {
   collectFileData(ctx) {
     const pairs: LockPair[] = [];
     for (const { fn, impl } of functionItems(ctx.file.root)) pairs.push(...cachedPairsOf(ctx, fn, impl));
-    const relations = pairs.map((p) => `${p.outer.key}:${p.outer.method}>${p.inner.key}:${p.inner.method}@${p.fnName}`);
-    return { signature: JSON.stringify(pairs), relations: relations.join('\n'), data: pairs };
+    return pairsEntry(pairs);
+  },
+  updateFileData(ctx, previous, edit) {
+    const pairs = previous.data as LockPair[];
+    const start = ctx.fn.startIndex;
+    const before = pairs.filter((p) => p.body < start);
+    const own = pairs.filter((p) => p.body >= start && p.body < edit.oldFnEnd);
+    const after = pairs.filter((p) => p.body >= edit.oldFnEnd).map((p) => mapOffsets(p, edit.map));
+    const fresh = cachedPairsOf(ctx, ctx.fn, ctx.impl);
+    const unchanged = JSON.stringify(mapOffsets(own, edit.map)) === JSON.stringify(fresh);
+    return { entry: pairsEntry([...before, ...fresh, ...after]), unchanged };
   },
   checkWorkspace(ctx) {
     const all: { path: string; pair: LockPair }[] = [];

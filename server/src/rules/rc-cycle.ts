@@ -5,7 +5,8 @@ import type { Edge, TypeNode } from '../engine/typegraph';
 import { TypeGraph, fieldBaseName } from '../engine/typegraph';
 import type { Related, Report, Rule } from '../engine/rule';
 import { downgradeFix, SiteIndex } from '../engine/weak-fix';
-import { collectFieldSites, type FieldSites } from '../engine/resolve/field-sites';
+import { collectFieldSites, functionFieldSites, type FieldSites } from '../engine/resolve/field-sites';
+import { mapOffsets } from '../engine/incremental';
 import type { FieldFacts } from '../engine/resolve/facts';
 import type { TypeRef } from '../engine/resolve/types';
 import type { Workspace } from '../engine/workspace';
@@ -15,6 +16,9 @@ const BACK_ROLES = new Set([
   'parent', 'prev', 'previous', 'owner', 'peer', 'back', 'backref', 'up', 'subject', 'container', 'outer', 'partner', 'sibling',
   'counterpart', 'host', 'manager', 'registry', 'observable', 'publisher', 'mate', 'pair', 'twin', 'root', 'origin', 'creator', 'listener', 'delegate',
 ]);
+
+/** Counts fast-path updates: each gives its data a signature no full collect produces. */
+let updates = 0;
 
 const CELL_FREE_NOTE = 'interior mutability';
 
@@ -157,6 +161,21 @@ export const rcCycle: Rule = {
     const data = collectFieldSites(ctx.file.root);
     const fieldSpans = [...ctx.file.facts.structs.values()].map((s) => s.fields.map((f) => f.typeSpan.start).join(','));
     return { signature: JSON.stringify([data, fieldSpans]), data };
+  },
+  /** Typing in one function: its sites re-read, the others moved. Equal sites (moved) leave the findings as they were. */
+  updateFileData(ctx, previous, edit) {
+    const data = previous.data as FieldSites;
+    const fresh = functionFieldSites(ctx.fn, ctx.impl, ctx.file.text);
+    if (!data.complete || !fresh.complete) return undefined;
+    const start = ctx.fn.startIndex;
+    const own = data.sites.filter((s) => s.start >= start && s.start < edit.oldFnEnd);
+    const unchanged = JSON.stringify(mapOffsets(own, edit.map)) === JSON.stringify(fresh.sites);
+    const next: FieldSites = {
+      ...mapOffsets({ ...data, sites: [] }, edit.map),
+      sites: [...data.sites.filter((s) => s.start < start), ...fresh.sites, ...mapOffsets(data.sites.filter((s) => s.start >= edit.oldFnEnd), edit.map)],
+    };
+    // Not a digest of the data (that costs more than the update): a later full collect compares unequal once.
+    return { entry: { signature: `~${++updates}`, data: next }, unchanged };
   },
   checkWorkspace(ctx) {
     const sites = new SiteIndex(ctx.workspace, ctx.workspace.ruleDataOf<FieldSites>('rc-cycle'));

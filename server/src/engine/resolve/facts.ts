@@ -137,6 +137,8 @@ function moduleUseMaps(entries: { item: Node; module: Node | null; parentModule:
   return root;
 }
 
+const MAX_MODULE_PATH = 200;
+
 /** Reads the file's facts. Imports are read first so types in any item resolve against all of them. */
 export function collectFacts(root: Node): FileFacts {
   const entries = [...itemsWithModule(root)];
@@ -144,8 +146,19 @@ export function collectFacts(root: Node): FileFacts {
   const usesOf = (module: Node | null) => (module ? uses.modules!.get(module.startIndex) ?? uses : uses);
   const facts: FileFacts = { uses, structs: new Map(), aliases: new Map(), statics: new Map(), fnReturns: new Map(), signature: '' };
   const signature: string[] = [];
-  for (const { item, module } of entries) {
+  // Which module an item sits in is part of its facts (its imports): a stray `}` can move items between modules.
+  const modulePaths = new Map<number, string>();
+  const pathOf = (module: Node | null) => (module ? modulePaths.get(module.id) ?? '?' : '');
+  for (const { item, module, parentModule } of entries) {
+    if (item.type === 'mod_item' && module) {
+      // Bounded: 10,000 nested `mod`s would otherwise make the paths quadratic in size.
+      const parent = pathOf(parentModule);
+      modulePaths.set(module.id, parent.length > MAX_MODULE_PATH ? parent : `${parent}::${item.childForFieldName('name')?.text ?? '?'}`);
+      signature.push(`mod ${pathOf(module)}`);
+      continue;
+    }
     const uses = usesOf(module);
+    if (module) signature.push(pathOf(module));
     switch (item.type) {
       case 'use_declaration':
         signature.push(item.text);

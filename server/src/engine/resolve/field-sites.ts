@@ -297,6 +297,14 @@ function sitesOfItem(fn: Node, impl: Node | null, text: string, out: Collected):
   if (!cached.complete) out.complete = false;
 }
 
+/** The sites of one function item, in source order (`complete` false: it nests too deep to collect them all). */
+export function functionFieldSites(fn: Node, impl: Node | null, text: string): { sites: FieldSite[]; complete: boolean } {
+  const out: Collected = { sites: [], modules: [], derives: {}, complete: true };
+  sitesOfItem(fn, impl, text, out);
+  out.sites.sort((a, b) => a.start - b.start);
+  return { sites: out.sites, complete: out.complete };
+}
+
 /** Every item of the file outside function bodies: the rest is read per function (cached), so typing stays cheap. */
 function collectOutsideFunctions(container: Node, text: string, out: Collected, impl: Node | null, depth = 0): void {
   for (const child of container.namedChildren) {

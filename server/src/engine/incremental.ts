@@ -1,0 +1,170 @@
+// Typing in a large file: what one keystroke changed, and moving everything it did not change instead of
+// recomputing it. An edit confined to one function body leaves the file's facts, the other functions' findings
+// and (usually) the workspace rules' data as they were, only moved by the length the edit added.
+import type { Node, Tree } from './parser';
+import type { FileFacts, StructFacts } from './resolve/facts';
+import type { UseMap } from './resolve/paths';
+import type { TypeRef } from './resolve/types';
+import type { BodyEdit, Finding, RuleData } from './rule';
+import { mapLineMarks } from './text';
+
+/** Where the text changed since the last analysis: [start, end) in the current text, `delta` = length added. */
+export interface DirtyWindow {
+  start: number;
+  end: number;
+  delta: number;
+}
+
+/** Folds one more change (offsets in the text before it) into the window. */
+export function widenWindow(window: DirtyWindow | undefined, start: number, end: number, inserted: number): DirtyWindow {
+  const delta = inserted - (end - start);
+  if (!window) return { start, end: start + inserted, delta };
+  return {
+    start: Math.min(window.start, start),
+    end: Math.max(window.end >= end ? window.end + delta : start + inserted, start + inserted),
+    delta: window.delta + delta,
+  };
+}
+
+/** The window grown to cover the ranges tree-sitter reports as structurally changed. */
+export function withChangedRanges(window: DirtyWindow, oldTree: Tree, newTree: Tree): DirtyWindow {
+  let { start, end } = window;
+  for (const r of oldTree.getChangedRanges(newTree)) {
+    start = Math.min(start, r.startIndex);
+    end = Math.max(end, r.endIndex);
+  }
+  return { start, end, delta: window.delta };
+}
+
+const ITEM_OWNERS = new Set(['impl_item', 'trait_item', 'mod_item']);
+/** Module, impl and trait nesting followed down; deeper (machine-made) code takes the full path. */
+const MAX_ITEM_NESTING = 64;
+
+/**
+ * The item-level function (in the file, a module, an impl or a trait, as `functionItems` lists them) whose body
+ * strictly contains [start, end). Found from the root down, one child per level: climbing from the edited node
+ * would cost O(depth²) on machine-nested code.
+ */
+export function functionAround(root: Node, start: number, end: number): { fn: Node; impl: Node | null } | undefined {
+  const found = itemFunctionAt(root, start, end);
+  const body = found?.fn.childForFieldName('body');
+  return body && body.startIndex < start && end < body.endIndex ? found : undefined;
+}
+
+/** The item-level function containing [start, end), found from the root down. */
+export function itemFunctionAt(root: Node, start: number, end: number): { fn: Node; impl: Node | null } | undefined {
+  let container = root;
+  let owner: Node | null = null;
+  for (let depth = 0; depth < MAX_ITEM_NESTING; depth++) {
+    const child = childAround(container, start, end);
+    if (!child) return undefined;
+    if (child.type === 'function_item') return { fn: child, impl: owner && owner.type !== 'mod_item' ? owner : null };
+    const body = ITEM_OWNERS.has(child.type) ? child.childForFieldName('body') : null;
+    if (body?.type !== 'declaration_list') return undefined;
+    container = body;
+    owner = child;
+  }
+  return undefined;
+}
+
+/** The child of `container` that contains [start, end), if one does. */
+function childAround(container: Node, start: number, end: number): Node | undefined {
+  const node = container.firstChildForIndex(start);
+  return node && node.startIndex <= start && end <= node.endIndex ? node : undefined;
+}
+
+/** End of the item before `fn` in its list (start of the list when it is the first): per-function cache keys use the text in between. */
+export function previousItemEnd(fn: Node): number {
+  return fn.previousNamedSibling?.endIndex ?? fn.parent?.startIndex ?? 0;
+}
+
+export function bodyEdit(window: DirtyWindow, fn: Node, oldText: string): BodyEdit {
+  const oldEnd = window.end - window.delta;
+  return {
+    start: window.start,
+    oldEnd,
+    delta: window.delta,
+    oldFnEnd: fn.endIndex - window.delta,
+    oldText: oldText.slice(fn.startIndex, fn.endIndex - window.delta),
+    map: (offset) => (offset >= oldEnd ? offset + window.delta : offset),
+  };
+}
+
+const OFFSET_KEYS = new Set(['start', 'end', 'lineStart', 'body', 'useInsertAt']);
+
+/** A copy of plain data with every offset (`start`, `end`, `lineStart`, `body`, `useInsertAt`) mapped. */
+export function mapOffsets<T>(value: T, map: (offset: number) => number): T {
+  if (Array.isArray(value)) return value.map((v) => mapOffsets(v, map)) as T;
+  if (!value || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = OFFSET_KEYS.has(k) && typeof v === 'number' ? map(v) : mapOffsets(v, map);
+  return out as T;
+}
+
+export function mapFinding(f: Finding, path: string, map: (offset: number) => number): Finding {
+  const range = <T extends { start: number; end: number }>(r: T): T => ({ ...r, start: map(r.start), end: map(r.end) });
+  return {
+    ...f,
+    message: mapLineMarks(f.message, map),
+    notes: f.notes.map((n) => mapLineMarks(n, map)),
+    range: range(f.range),
+    related: f.related.map((r) => (r.path === path ? { ...r, range: range(r.range) } : r)),
+    fixes: f.fixes.map((fix) => ({
+      ...fix,
+      edits: fix.edits.map((fe) => (fe.path === path ? { ...fe, edits: fe.edits.map(range) } : fe)),
+      select: fix.select && fix.select.path === path ? range(fix.select) : fix.select,
+    })),
+  };
+}
+
+/**
+ * A file's facts with every offset moved. A copy, never an update in place: findings and fixes may hold the
+ * very span objects the old facts have.
+ */
+export function mapFacts(facts: FileFacts, map: (offset: number) => number): FileFacts {
+  const span = <T extends { start: number; end: number }>(s: T): T => ({ ...s, start: map(s.start), end: map(s.end) });
+  const type = (t: TypeRef | undefined): TypeRef | undefined =>
+    t && { ...t, node: t.node && span(t.node), base: t.base && span(t.base), args: t.args.map((a) => type(a)!) };
+  const structs = new Map<string, StructFacts>();
+  for (const [name, s] of facts.structs) {
+    structs.set(name, { ...s, span: span(s.span), fields: s.fields.map((f) => ({ ...f, typeSpan: span(f.typeSpan), nameSpan: span(f.nameSpan), type: type(f.type) })) });
+  }
+  const aliases = new Map([...facts.aliases].map(([name, a]) => [name, { ...a, type: type(a.type) }]));
+  const statics = new Map([...facts.statics].map(([name, s]) => [name, { ...s, span: span(s.span), type: type(s.type) }]));
+  const fnReturns = new Map([...facts.fnReturns].map(([name, t]) => [name, type(t)!]));
+  return { ...facts, uses: mapUses(facts.uses, map), structs, aliases, statics, fnReturns };
+}
+
+/** Inline modules' import maps are keyed by where their bodies start: a new set of maps with moved keys. */
+function mapUses(uses: UseMap, map: (offset: number) => number): UseMap {
+  if (!uses.modules?.size) return uses;
+  const modules = new Map<number, UseMap>();
+  const copies = new Map<UseMap, UseMap>();
+  const copy = (m: UseMap): UseMap => {
+    let c = copies.get(m);
+    if (!c) copies.set(m, (c = { ...m, modules }));
+    return c;
+  };
+  const root = copy(uses);
+  for (const [start, m] of uses.modules) modules.set(map(start), copy(m));
+  for (const [m, c] of copies) if (m.parent) c.parent = copy(m.parent);
+  return root;
+}
+
+/** Findings of one function, with whether they can be moved (every offset inside the function) or must be recomputed. */
+export interface FunctionFindings {
+  start: number;
+  end: number;
+  findings: Finding[];
+  local: boolean;
+}
+
+/** What the last analysis of a document produced, kept so that the next keystroke can reuse it. */
+export interface Snapshot {
+  stamp: string;
+  /** Functions with findings (or with findings that cannot be moved), in source order. */
+  functions: FunctionFindings[];
+  fileFindings: Map<string, Finding[]>;
+  ruleData: Map<string, RuleData>;
+  facts: FileFacts;
+}

@@ -1,0 +1,145 @@
+// The typing fast path (an edit inside one function body re-analyses that function and moves the rest) must give
+// exactly what a fresh analysis of the same text gives. Every rule's fixtures, joined into one large file, are
+// edited at random places inside function bodies with the kinds of text that change findings (locks, awaits,
+// spawns, drops, field stores, braces, quotes, comment openers), and each result is compared with a new engine's.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Engine } from '../server/src/engine/analyze';
+import { initParser, parse } from '../server/src/engine/parser';
+import { functionItems } from '../server/src/engine/syntax';
+import type { CrateInfo } from '../server/src/engine/crate';
+import type { Finding } from '../server/src/engine/rule';
+import { makeRandom, randomInt } from '../scripts/fuzz/inputs';
+
+const FIXTURES = path.join(__dirname, 'fixtures');
+const CRATE: CrateInfo = { edition: '2021', dependencies: new Set(['tokio', 'parking_lot', 'futures', 'dashmap', 'spin', 'async_std', 'crossbeam_channel', 'flume']) };
+const SNIPPETS = [
+  'x', ' ', '\n', ';', '}', '{', '"', '/*', '//', '(', 'let g = self.state.lock().unwrap();\n', 'sleep(d).await;\n', 'drop(g);\n',
+  'tokio::spawn(async move { loop { tick().await; } });\n', 'std::thread::sleep(d);\n', 'self.parent = Some(rc.clone());\n',
+  'std::mem::forget(v);\n', 'unsafe { p.read() }\n', 'let _b = self.b.lock().unwrap();\n', 'break;\n', '.await',
+];
+
+const UNBALANCED = new Set(['}', '{', '"', '/*', '(']);
+
+before(async () => {
+  await initParser();
+});
+
+/** Every rule's case files, joined: a large file with many functions, locks, awaits, spawns and cycles. */
+function joinedFixtures(): string {
+  const parts: string[] = [];
+  for (const rule of fs.readdirSync(FIXTURES).sort()) {
+    const dir = path.join(FIXTURES, rule);
+    if (!fs.statSync(dir).isDirectory()) continue;
+    for (const name of fs.readdirSync(dir).sort()) {
+      if (name.endsWith('.rs') && !name.endsWith('.fixed.rs')) parts.push(`// ---- ${rule}/${name}\nmod m_${parts.length} {\n${fs.readFileSync(path.join(dir, name), 'utf8')}\n}\n`);
+    }
+  }
+  return parts.join('\n');
+}
+
+/** Offsets strictly inside function bodies, where typing happens. */
+function bodyOffsets(text: string): number[] {
+  const tree = parse(text)!;
+  try {
+    const out: number[] = [];
+    for (const { fn } of functionItems(tree.rootNode)) {
+      const body = fn.childForFieldName('body');
+      if (body && body.endIndex - body.startIndex > 2) out.push(body.startIndex + 1, body.endIndex - 1, (body.startIndex + body.endIndex) >> 1);
+    }
+    return out;
+  } finally {
+    tree.delete();
+  }
+}
+
+const normalise = (findings: Finding[]) => findings.map(({ ruleId, severity, range, message, related, fixes, notes }) => JSON.stringify({ ruleId, severity, range, message, related, fixes, notes }));
+
+/** Equal lists, or a message naming what only one side has (the whole lists are too long to read). */
+function assertSameFindings(incremental: Finding[], expected: Finding[], what: string): void {
+  const [a, b] = [normalise(incremental), normalise(expected)];
+  if (a.join('\n') === b.join('\n')) return;
+  const onlyA = a.filter((x) => !b.includes(x)).slice(0, 3);
+  const onlyB = b.filter((x) => !a.includes(x)).slice(0, 3);
+  assert.fail(`${what}\nonly incremental (${a.length}): ${onlyA.join('\n')}\nonly fresh (${b.length}): ${onlyB.join('\n')}`);
+}
+
+function fresh(text: string): Finding[] {
+  return new Engine().checkText('/ws/src/lib.rs', text, CRATE).findings;
+}
+
+/** An engine that counts how many analyses took the fast path (else the comparison could pass without testing it). */
+function countingEngine(): { engine: Engine; fast: () => number } {
+  const engine = new Engine();
+  let fast = 0;
+  const original = engine.analyzeBodyEdit.bind(engine);
+  engine.analyzeBodyEdit = (...args) => {
+    const result = original(...args);
+    if (result) fast++;
+    return result;
+  };
+  return { engine, fast: () => fast };
+}
+
+/** Random edits inside function bodies, each compared; most are undone again (compared too), like typing and deleting. */
+function typeAndCompare(seed: number, edits: number): { analyses: number; fastEdits: number } {
+  let text = joinedFixtures();
+  const rand = makeRandom(seed);
+  const { engine, fast } = countingEngine();
+  const doc = engine.openDocument('/ws/src/lib.rs', text, CRATE);
+  let analyses = 0;
+  const edit = (start: number, end: number, inserted: string, what: string) => {
+    doc.applyChanges([{ start, end, text: inserted }]);
+    text = text.slice(0, start) + inserted + text.slice(end);
+    assertSameFindings(doc.analyze().findings, fresh(text), what);
+    analyses++;
+  };
+  try {
+    doc.analyze();
+    let sites = bodyOffsets(text);
+    for (let i = 0; i < edits && sites.length; i++) {
+      const at = Math.min(sites[randomInt(rand, sites.length)], text.length);
+      const remove = randomInt(rand, 3) === 0 ? randomInt(rand, 6) : 0;
+      const inserted = remove && randomInt(rand, 2) === 0 ? '' : SNIPPETS[randomInt(rand, SNIPPETS.length)];
+      const end = Math.min(text.length, at + remove);
+      const removed = text.slice(at, end);
+      edit(at, end, inserted, `edit ${i} at ${at}: ${JSON.stringify(inserted)} replacing ${JSON.stringify(removed)}`);
+      // Every fourth edit stays, unless it leaves the rest of the file unbalanced (then no function bodies remain).
+      if (i % 4 !== 0 || UNBALANCED.has(inserted) || removed) edit(at, at + inserted.length, removed, `undoing edit ${i}`);
+      else sites = bodyOffsets(text);
+    }
+  } finally {
+    doc.dispose();
+  }
+  return { analyses, fastEdits: fast() };
+}
+
+for (const seed of [1, 2]) {
+  test(`typing inside function bodies gives the same findings as a fresh analysis (seed ${seed})`, () => {
+    const { analyses, fastEdits } = typeAndCompare(seed, 30);
+    assert.ok(fastEdits >= analyses / 3, `only ${fastEdits} of ${analyses} analyses took the fast path`);
+  });
+}
+
+test('several edits before one analysis (a debounced burst) give the same findings as a fresh analysis', () => {
+  let text = joinedFixtures();
+  const doc = new Engine().openDocument('/ws/src/lib.rs', text, CRATE);
+  try {
+    doc.analyze();
+    const sites = bodyOffsets(text);
+    const rand = makeRandom(3);
+    for (let round = 0; round < 10; round++) {
+      for (let k = 0; k < 4; k++) {
+        const at = Math.min(sites[randomInt(rand, sites.length)], text.length);
+        const inserted = SNIPPETS[randomInt(rand, SNIPPETS.length)];
+        doc.applyChanges([{ start: at, end: at, text: inserted }]);
+        text = text.slice(0, at) + inserted + text.slice(at);
+      }
+      assertSameFindings(doc.analyze().findings, fresh(text), `round ${round}`);
+    }
+  } finally {
+    doc.dispose();
+  }
+});
