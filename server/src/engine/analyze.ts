@@ -8,8 +8,8 @@ import type { SourceFile } from './source';
 import { defaultSettings, type BodyEdit, type EngineSettings, type Finding, type Report, type Rule, type RuleData } from './rule';
 import { functionContext, functionItems, nestsDeeperThan } from './syntax';
 import {
-  bodyEdit, functionAround, itemFunctionAt, mapFacts, mapFinding, previousItemEnd, widenWindow, withChangedRanges,
-  type DirtyWindow, type FunctionFindings, type Snapshot,
+  bodyEdit, editedFunction, itemFunctionAt, mapFacts, mapFinding, previousItemEnd, widenWindow,
+  type DirtyWindow, type EditedFunction, type FunctionFindings, type Snapshot,
 } from './incremental';
 import { isSuppressed } from './suppress';
 import { rules as allRules } from '../rules';
@@ -59,7 +59,11 @@ export class Engine {
   /** Called when a rule throws: the rule is skipped for that function, the run goes on. */
   onRuleError: (ruleId: string, path: string, error: unknown) => void = () => {};
 
-  constructor(readonly rules: Rule[] = allRules) {}
+  private readonly ruleById: Map<string, Rule>;
+
+  constructor(readonly rules: Rule[] = allRules) {
+    this.ruleById = new Map(rules.map((r) => [r.id, r]));
+  }
 
   updateSettings(settings: Partial<EngineSettings>): void {
     this.settings = { ...this.settings, ...settings };
@@ -145,7 +149,7 @@ export class Engine {
       if (!rule.checkFile) continue;
       const own: Finding[] = [];
       this.runRule(rule, file, own, (ctx) => rule.checkFile!(ctx));
-      fileFindings.set(rule.id, own);
+      fileFindings.set(rule.id, this.unsuppressed(file, own));
     }
     const snapshot: Snapshot = { stamp: this.stampFor(file), functions, fileFindings, ruleData, facts: file.facts };
     return { findings: this.assemble(file, snapshot), snapshot };
@@ -187,12 +191,12 @@ export class Engine {
       if (kept && rule.updateFileFindings) this.runRule(rule, file, fresh, (c) => (updated = rule.updateFileFindings!({ ...c, fn: target.fn, impl: target.impl }, edit)));
       if (updated) {
         const outside = kept!.filter((f) => f.range.start < target.fn.startIndex || f.range.start >= edit.oldFnEnd);
-        fileFindings.set(rule.id, [...outside.map((f) => mapFinding(f, file.path, map)), ...fresh]);
+        fileFindings.set(rule.id, [...outside.map((f) => mapFinding(f, file.path, map)), ...this.unsuppressed(file, fresh)]);
         continue;
       }
       const own: Finding[] = [];
       this.runRule(rule, file, own, (c) => rule.checkFile!(c));
-      fileFindings.set(rule.id, own);
+      fileFindings.set(rule.id, this.unsuppressed(file, own));
     }
     const snapshot: Snapshot = { stamp: previous.stamp, functions, fileFindings, ruleData, facts: file.facts };
     return { findings: this.assemble(file, snapshot), snapshot };
@@ -238,7 +242,7 @@ export class Engine {
     const end = fn.endIndex;
     const key = cache && `${this.stampFor(file)}\u0000${functionContext(fn, impl, file.text)}\u0000${file.text.slice(prevEnd, start)}\u0000${fnText}`;
     const hit = key ? cache.get(key) : undefined;
-    if (hit) return { start, end, local: true, findings: hit.findings.map((f) => shiftFinding(f, file.path, start)) };
+    if (hit) return { start, end, local: true, findings: this.unsuppressed(file, hit.findings.map((f) => shiftFinding(f, file.path, start))) };
     const own: Finding[] = [];
     for (const rule of rules) {
       if (!rule.checkFunction || (rule.mentions && !rule.mentions.some((word) => fnText.includes(word)))) continue;
@@ -246,19 +250,22 @@ export class Engine {
     }
     const local = own.every((f) => localTo(f, file.path, start, end));
     if (key && local) cache!.set(key, { key, findings: own.map((f) => shiftFinding(f, file.path, -start)) });
-    return { start, end, local, findings: own };
+    return { start, end, local, findings: this.unsuppressed(file, own) };
   }
 
   private stampFor(file: SourceFile): string {
     return `${this.stamp}:${file.crate.edition}:${[...file.crate.dependencies].join(',')}`;
   }
 
-  /** All findings of a snapshot plus the workspace rules' findings in this file, suppressions applied. */
+  /**
+   * All findings of a snapshot (suppressions applied as they were computed: an edit inside one function body
+   * cannot change another's) plus the workspace rules' findings in this file.
+   */
   private assemble(file: SourceFile, snapshot: Snapshot): Finding[] {
     const findings: Finding[] = [];
     for (const entry of snapshot.functions) findings.push(...entry.findings);
     for (const list of snapshot.fileFindings.values()) findings.push(...list);
-    findings.push(...(this.workspaceFindings().get(file.path) ?? []));
+    findings.push(...this.unsuppressed(file, this.workspaceFindings().get(file.path) ?? []));
     return this.finish(file, findings);
   }
 
@@ -333,11 +340,14 @@ export class Engine {
     return byPath;
   }
 
-  /** Drops suppressed findings and sorts by position. */
+  private unsuppressed(file: SourceFile, findings: Finding[]): Finding[] {
+    if (!findings.length) return findings;
+    return findings.filter((f) => !isSuppressed(file, f.ruleId, this.ruleById.get(f.ruleId)?.clippyLints ?? [], f.range.start));
+  }
+
+  /** Line marks rendered, sorted by position. */
   private finish(file: SourceFile, findings: Finding[]): Finding[] {
-    const ruleById = new Map(this.rules.map((r) => [r.id, r]));
     return findings
-      .filter((f) => !isSuppressed(file, f.ruleId, ruleById.get(f.ruleId)?.clippyLints ?? [], f.range.start))
       .map((f) => ({ ...f, message: renderLineMarks(f.message, file.lines), notes: f.notes.map((n) => renderLineMarks(n, file.lines)) }))
       .sort((a, b) => a.range.start - b.range.start || a.ruleId.localeCompare(b.ruleId));
   }
@@ -411,7 +421,7 @@ export class EngineDocument {
       this.forgetSnapshot();
       return { path: this.path, findings: [], skipped: rejected };
     }
-    let window = this.window;
+    let edited: EditedFunction | undefined;
     if (this.dirty || !this.tree) {
       const previous = this.tree;
       const next = this.engine.parseText(this.text, previous);
@@ -419,12 +429,12 @@ export class EngineDocument {
         this.forgetSnapshot();
         return { path: this.path, findings: [], skipped: `skipped: parsing took longer than ${this.engine.settings.parseTimeoutMs} ms` };
       }
-      if (window && previous && this.snapshot) window = withChangedRanges(window, previous, next);
+      if (this.window && previous && this.snapshot) edited = editedFunction(this.window, previous, next);
       previous?.delete();
       this.tree = next;
       this.dirty = false;
     }
-    const findings = (window && this.analyzeEdit(window)) ?? this.analyzeAll();
+    const findings = (edited && this.analyzeEdit(edited)) ?? this.analyzeAll();
     this.window = undefined;
     this.analysedText = this.text;
     return { path: this.path, findings };
@@ -447,14 +457,12 @@ export class EngineDocument {
   }
 
   /** The fast path: an edit inside one function body moves the file's facts instead of re-reading them. */
-  private analyzeEdit(window: DirtyWindow): Finding[] | undefined {
+  private analyzeEdit({ window, target }: EditedFunction): Finding[] | undefined {
     const previous = this.snapshot;
-    if (!previous || this.analysedText === undefined) return undefined;
-    const target = functionAround(this.tree!.rootNode, window.start, window.end);
     // A function nested too deep for rules is left out of the analysis: the full path handles that.
-    if (!target || nestsDeeperThan(target.fn)) return undefined;
+    if (!previous || this.analysedText === undefined || nestsDeeperThan(target.fn)) return undefined;
     const edit = bodyEdit(window, target.fn, this.analysedText);
-    const file = this.engine.makeSource(this.path, this.text, this.tree!, this.crate, this.lines, mapFacts(previous.facts, edit.map));
+    const file = this.engine.makeSource(this.path, this.text, this.tree!, this.crate, this.lines, mapFacts(previous.facts, edit.start, edit.map));
     this.engine.workspace.setFacts(this.path, file.facts);
     const result = this.engine.analyzeBodyEdit(file, previous, target, edit, this.cache);
     if (!result) return undefined;

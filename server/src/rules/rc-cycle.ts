@@ -5,7 +5,7 @@ import type { Edge, TypeNode } from '../engine/typegraph';
 import { TypeGraph, fieldBaseName } from '../engine/typegraph';
 import type { Related, Report, Rule } from '../engine/rule';
 import { downgradeFix, SiteIndex } from '../engine/weak-fix';
-import { collectFieldSites, functionFieldSites, type FieldSites } from '../engine/resolve/field-sites';
+import { collectFieldSites, functionFieldSites, shiftSite, type FieldSites } from '../engine/resolve/field-sites';
 import { mapOffsets } from '../engine/incremental';
 import type { FieldFacts } from '../engine/resolve/facts';
 import type { TypeRef } from '../engine/resolve/types';
@@ -172,7 +172,7 @@ export const rcCycle: Rule = {
     const unchanged = JSON.stringify(mapOffsets(own, edit.map)) === JSON.stringify(fresh.sites);
     const next: FieldSites = {
       ...mapOffsets({ ...data, sites: [] }, edit.map),
-      sites: [...data.sites.filter((s) => s.start < start), ...fresh.sites, ...mapOffsets(data.sites.filter((s) => s.start >= edit.oldFnEnd), edit.map)],
+      sites: [...data.sites.filter((s) => s.start < start), ...fresh.sites, ...data.sites.filter((s) => s.start >= edit.oldFnEnd).map((s) => ({ ...shiftSite(s, edit.delta), lineStart: edit.map(s.lineStart) }))],
     };
     // Not a digest of the data (that costs more than the update): a later full collect compares unequal once.
     return { entry: { signature: `~${++updates}`, data: next }, unchanged };
