@@ -127,6 +127,63 @@ export function mapFinding(f: Finding, path: string, map: (offset: number) => nu
 }
 
 /**
+ * A map holding another map's values moved by edits, each moved when first read: typing reads a few of a large
+ * file's structs, not all of them. Moves compose (one per keystroke); past MAX_PENDING_MOVES they are applied to
+ * everything once, so reads stay cheap and no chain of maps grows.
+ */
+export class MovedMap<K, V> extends Map<K, V> {
+  private constructor(private readonly base: Map<K, V>, private readonly moves: ((value: V) => V)[]) {
+    super();
+  }
+
+  static of<K, V>(source: Map<K, V>, move: (value: V) => V): Map<K, V> {
+    const base = source instanceof MovedMap ? (source as MovedMap<K, V>).base : source;
+    const moves = source instanceof MovedMap ? [...(source as MovedMap<K, V>).moves, move] : [move];
+    const moved = new MovedMap(base, moves);
+    return moves.length > MAX_PENDING_MOVES ? new Map(moved) : moved;
+  }
+
+  override get(key: K): V | undefined {
+    if (super.has(key)) return super.get(key);
+    if (!this.base.has(key)) return undefined;
+    let value = this.base.get(key) as V;
+    for (const move of this.moves) value = move(value);
+    super.set(key, value);
+    return value;
+  }
+
+  override has(key: K): boolean {
+    return this.base.has(key);
+  }
+
+  override get size(): number {
+    return this.base.size;
+  }
+
+  override keys(): MapIterator<K> {
+    return this.base.keys();
+  }
+
+  override *values(): MapIterator<V> {
+    for (const key of this.base.keys()) yield this.get(key)!;
+  }
+
+  override *entries(): MapIterator<[K, V]> {
+    for (const key of this.base.keys()) yield [key, this.get(key)!];
+  }
+
+  override [Symbol.iterator](): MapIterator<[K, V]> {
+    return this.entries();
+  }
+
+  override forEach(callback: (value: V, key: K, map: Map<K, V>) => void): void {
+    for (const [key, value] of this.entries()) callback(value, key, this);
+  }
+}
+
+const MAX_PENDING_MOVES = 16;
+
+/**
  * A file's facts with every offset moved by an edit that starts at `start`. A copy, never an update in place:
  * findings and fixes may hold the very span objects the old facts have. What lies before the edit is shared.
  */
@@ -134,14 +191,15 @@ export function mapFacts(facts: FileFacts, start: number, map: (offset: number) 
   const span = <T extends { start: number; end: number }>(s: T): T => (s.start < start ? s : { ...s, start: map(s.start), end: map(s.end) });
   const type = (t: TypeRef | undefined): TypeRef | undefined =>
     !t || !t.node || t.node.start < start ? t : { ...t, node: span(t.node), base: t.base && span(t.base), args: t.args.map((a) => type(a)!) };
-  const structs = new Map<string, StructFacts>();
-  for (const [name, s] of facts.structs) {
-    structs.set(name, s.span.start < start ? s : { ...s, span: span(s.span), fields: s.fields.map((f) => ({ ...f, typeSpan: span(f.typeSpan), nameSpan: span(f.nameSpan), type: type(f.type) })) });
-  }
-  const aliases = new Map([...facts.aliases].map(([name, a]) => [name, { ...a, type: type(a.type) }]));
-  const statics = new Map([...facts.statics].map(([name, s]) => [name, s.span.start < start ? s : { ...s, span: span(s.span), type: type(s.type) }]));
-  const fnReturns = new Map([...facts.fnReturns].map(([name, t]) => [name, type(t)!]));
-  return { ...facts, uses: mapUses(facts.uses, map), structs, aliases, statics, fnReturns };
+  return {
+    ...facts,
+    uses: mapUses(facts.uses, map),
+    structs: MovedMap.of(facts.structs, (s: StructFacts) =>
+      s.span.start < start ? s : { ...s, span: span(s.span), fields: s.fields.map((f) => ({ ...f, typeSpan: span(f.typeSpan), nameSpan: span(f.nameSpan), type: type(f.type) })) }),
+    aliases: MovedMap.of(facts.aliases, (a) => ({ ...a, type: type(a.type) })),
+    statics: MovedMap.of(facts.statics, (s) => (s.span.start < start ? s : { ...s, span: span(s.span), type: type(s.type) })),
+    fnReturns: MovedMap.of(facts.fnReturns, (t) => type(t)!),
+  };
 }
 
 /** Inline modules' import maps are keyed by where their bodies start: a new set of maps with moved keys. */

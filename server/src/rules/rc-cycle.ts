@@ -5,7 +5,7 @@ import type { Edge, TypeNode } from '../engine/typegraph';
 import { TypeGraph, fieldBaseName } from '../engine/typegraph';
 import type { Related, Report, Rule } from '../engine/rule';
 import { downgradeFix, SiteIndex } from '../engine/weak-fix';
-import { collectFieldSites, functionFieldSites, shiftSite, type FieldSites } from '../engine/resolve/field-sites';
+import { cachedFunctionSites, collectFieldSites, functionFieldSites, movedSites, type FieldSites } from '../engine/resolve/field-sites';
 import { mapOffsets } from '../engine/incremental';
 import type { FieldFacts } from '../engine/resolve/facts';
 import type { TypeRef } from '../engine/resolve/types';
@@ -168,12 +168,9 @@ export const rcCycle: Rule = {
     const fresh = functionFieldSites(ctx.fn, ctx.impl, ctx.file.text);
     if (!data.complete || !fresh.complete) return undefined;
     const start = ctx.fn.startIndex;
-    const own = data.sites.filter((s) => s.start >= start && s.start < edit.oldFnEnd);
-    const unchanged = JSON.stringify(mapOffsets(own, edit.map)) === JSON.stringify(fresh.sites);
-    const next: FieldSites = {
-      ...mapOffsets({ ...data, sites: [] }, edit.map),
-      sites: [...data.sites.filter((s) => s.start < start), ...fresh.sites, ...data.sites.filter((s) => s.start >= edit.oldFnEnd).map((s) => ({ ...shiftSite(s, edit.delta), lineStart: edit.map(s.lineStart) }))],
-    };
+    const before = cachedFunctionSites(ctx.impl, edit.oldText, ctx.file.text, start);
+    const unchanged = !!before && JSON.stringify(mapOffsets(before, edit.map)) === JSON.stringify(fresh.sites);
+    const next = movedSites(data, { start, oldEnd: edit.oldFnEnd, fresh: fresh.sites, delta: edit.delta, map: edit.map });
     // Not a digest of the data (that costs more than the update): a later full collect compares unequal once.
     return { entry: { signature: `~${++updates}`, data: next }, unchanged };
   },

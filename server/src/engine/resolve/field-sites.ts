@@ -309,6 +309,51 @@ function sitesOfItem(fn: Node, impl: Node | null, text: string, out: Collected):
   if (!cached.complete) out.complete = false;
 }
 
+/** The sites a function had with `oldText`, at `start`, if they are still cached (typing: the text before the edit). */
+export function cachedFunctionSites(impl: Node | null, oldText: string, text: string, start: number): FieldSite[] | undefined {
+  const cached = itemSites.get(`${implHeader(impl, text)}\u0000${oldText}`);
+  return cached && shifted(cached.sites, start);
+}
+
+/** One function's sites replaced after an edit inside it: sites from `oldEnd` on move by `delta` (`map` for line starts). */
+export interface SitesMove {
+  start: number;
+  oldEnd: number;
+  fresh: FieldSite[];
+  delta: number;
+  map: (offset: number) => number;
+}
+
+/** Moves not yet applied to a file's sites: applied together when the workspace check reads them. */
+const pendingMoves = new WeakMap<FieldSites, { base: FieldSite[]; moves: SitesMove[] }>();
+const MAX_PENDING_MOVES = 16;
+
+function applyMoves(base: FieldSite[], moves: SitesMove[]): FieldSite[] {
+  let sites = base;
+  for (const m of moves) {
+    const after = sites.filter((s) => s.start >= m.oldEnd).map((s) => ({ ...shiftSite(s, m.delta), lineStart: m.map(s.lineStart) }));
+    sites = [...sites.filter((s) => s.start < m.start), ...m.fresh, ...after];
+  }
+  return sites;
+}
+
+/**
+ * A file's sites after typing in one function: everything but `sites` moved now (small), `sites` (thousands in a
+ * large file) moved when first read, which is only when the workspace findings are recomputed.
+ */
+export function movedSites(data: FieldSites, move: SitesMove): FieldSites {
+  const pending = pendingMoves.get(data) ?? { base: data.sites, moves: [] };
+  const next = { base: pending.base, moves: [...pending.moves, move] };
+  const { map } = move;
+  const derives = Object.fromEntries(Object.entries(data.weakIncompatibleDerives).map(([name, d]) => [name, { ...d, lineStart: map(d.lineStart) }]));
+  const rest = { complete: data.complete, useInsertAt: map(data.useInsertAt), modules: data.modules.map((m) => ({ start: map(m.start), end: map(m.end) })), weakIncompatibleDerives: derives };
+  if (next.moves.length > MAX_PENDING_MOVES) return { ...rest, sites: applyMoves(next.base, next.moves) };
+  let sites: FieldSite[] | undefined;
+  const moved = Object.defineProperty(rest, 'sites', { enumerable: true, get: () => (sites ??= applyMoves(next.base, next.moves)) }) as FieldSites;
+  pendingMoves.set(moved, next);
+  return moved;
+}
+
 /** The sites of one function item, in source order (`complete` false: it nests too deep to collect them all). */
 export function functionFieldSites(fn: Node, impl: Node | null, text: string): { sites: FieldSite[]; complete: boolean } {
   const out: Collected = { sites: [], modules: [], derives: {}, complete: true };
