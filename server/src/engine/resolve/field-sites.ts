@@ -362,6 +362,11 @@ export function functionFieldSites(fn: Node, impl: Node | null, text: string): {
   return { sites: out.sites, complete: out.complete };
 }
 
+function hasSiteCharacters(text: string, item: Node): boolean {
+  const own = text.slice(item.startIndex, item.endIndex);
+  return own.includes('.') || own.includes('{');
+}
+
 /** Every item of the file outside function bodies: the rest is read per function (cached), so typing stays cheap. */
 function collectOutsideFunctions(container: Node, text: string, out: Collected, impl: Node | null, depth = 0): void {
   for (const child of container.namedChildren) {
@@ -372,7 +377,8 @@ function collectOutsideFunctions(container: Node, text: string, out: Collected, 
       if (child.type === 'mod_item' && body) out.modules.push({ start: body.startIndex, end: body.endIndex });
       if (body) collectOutsideFunctions(body, text, out, child.type === 'mod_item' ? null : child, depth + 1);
     } else if (child.type === 'struct_item' || child.type === 'enum_item') collectUnder(child, text, out); // derives: small, not cached
-    else sitesOfItem(child, impl, text, out);
+    // Without `.` or `{` an item holds no field access or struct literal (uses, attributes, comments, plain consts).
+    else if (hasSiteCharacters(text, child)) sitesOfItem(child, impl, text, out);
   }
 }
 
