@@ -146,6 +146,11 @@ export interface EngineSettings {
   maxFileBytes: number;
   /** A parse that takes longer is abandoned and the file skipped. */
   parseTimeoutMs: number;
+  /**
+   * A one-shot scan of files on disk: data only a rare fix needs (rc-cycle's field sites) is not collected per file
+   * but read from the file when that fix is built. Never for open documents (their text may differ from the disk).
+   */
+  fieldSitesOnDemand?: boolean;
 }
 
 export const defaultSettings: EngineSettings = {

@@ -1,7 +1,8 @@
 // "Downgrade to Weak": turns a strong `Rc`/`Arc` field into a `Weak` and rewrites, across the workspace, the places
 // that store into it or read it. Built from facts only (field sites recorded per file), so it works for closed files.
 // Where a rewrite is not mechanical, a `// TODO(blindspot):` line is inserted above the statement instead.
-import { inInlineModule, type FieldSite, type FieldSites, type ValueShape } from './resolve/field-sites';
+import { inInlineModule, isOnDemand, sitesOfText, type FieldSite, type FieldSites, type FileSites, type ValueShape } from './resolve/field-sites';
+import { isSkipped, readSource } from '../cli/read';
 import type { FileFacts } from './resolve/facts';
 import { lastSegment } from './resolve/paths';
 import type { Fix, TextEdit } from './rule';
@@ -73,40 +74,73 @@ function rewriteAccess(site: FieldSite, wrappers: string[], names: Names): Outco
   return todo('call `.upgrade()` and handle `None`');
 }
 
-/** Every indexed file's field sites, by field name, and how many types declare each field name. Built once per check. */
+/**
+ * Every indexed file's field sites, read per field name when a fix asks for them, and how many types declare each
+ * field name. Built once per check. Files scanned without their sites are read from disk then, and only those
+ * whose text contains the field's name (a site of `peer` always contains `peer`).
+ */
 export class SiteIndex {
   private readonly byField = new Map<string, { path: string; site: FieldSite }[]>();
   private readonly owners = new Map<string, number>();
-  readonly files = new Map<string, FieldSites>();
-  /** Every file's sites were fully collected (no machine-made nesting cut a walk short). */
-  complete = true;
+  private readonly files = new Map<string, FileSites>();
+  /** Per field name: every file that may hold one of its sites had them fully collected (no machine-made nesting cut a walk short). */
+  private readonly complete = new Map<string, boolean>();
 
-  constructor(readonly ws: Workspace, sitesByFile: Iterable<{ path: string; data: FieldSites }>) {
-    for (const { path, data } of sitesByFile) {
-      this.files.set(path, data);
-      if (!data.complete) this.complete = false;
-      for (const site of data.sites) {
-        const list = this.byField.get(site.field) ?? [];
-        list.push({ path, site });
-        this.byField.set(site.field, list);
-      }
-    }
+  constructor(readonly ws: Workspace, sitesByFile: Iterable<{ path: string; data: FileSites }>, private readonly readText: (path: string) => string | undefined = readFromDisk) {
+    for (const { path, data } of sitesByFile) this.files.set(path, data);
     for (const { value } of ws.allStructs()) {
       for (const name of new Set(value.fields.map((f) => f.name))) this.owners.set(name, (this.owners.get(name) ?? 0) + 1);
     }
+  }
+
+  /** A file's sites, read from disk when the scan left them out; undefined when unknown. */
+  fileSites(path: string): FieldSites | undefined {
+    const data = this.files.get(path);
+    if (!data || !isOnDemand(data)) return data;
+    const text = this.readText(path);
+    const read = text === undefined ? undefined : sitesOfText(text);
+    if (read) this.files.set(path, read);
+    return read;
+  }
+
+  completeFor(field: string): boolean {
+    this.sitesNamed(field);
+    return this.complete.get(field)!;
+  }
+
+  private sitesNamed(field: string): { path: string; site: FieldSite }[] {
+    const known = this.byField.get(field);
+    if (known) return known;
+    const found: { path: string; site: FieldSite }[] = [];
+    let complete = true;
+    for (const [path, data] of this.files) {
+      if (isOnDemand(data) && !this.readText(path)?.includes(field)) continue;
+      const sites = this.fileSites(path);
+      if (!sites?.complete) complete = false;
+      for (const site of sites?.sites ?? []) if (site.field === field) found.push({ path, site });
+    }
+    this.byField.set(field, found);
+    this.complete.set(field, complete);
+    return found;
   }
 
   /** Sites that certainly belong to `edge.from`'s field: literals of that type, `self.f` in its impls, or a field name no other type has. */
   sitesOf(edge: Edge): { path: string; facts: FileFacts; site: FieldSite }[] {
     const unique = this.owners.get(edge.field.name) === 1;
     const out: { path: string; facts: FileFacts; site: FieldSite }[] = [];
-    for (const { path, site } of this.byField.get(edge.field.name) ?? []) {
+    for (const { path, site } of this.sitesNamed(edge.field.name)) {
       const facts = this.ws.factsOf(path);
       const mine = site.kind === 'access' ? unique || (site.onSelf && site.owner === edge.from.name) : site.owner === edge.from.name;
       if (facts && mine) out.push({ path, facts, site });
     }
     return out;
   }
+}
+
+/** A closed file's text, decoded as the scan decoded it. */
+function readFromDisk(path: string): string | undefined {
+  const read = readSource(path, Number.MAX_SAFE_INTEGER);
+  return isSkipped(read) ? undefined : read.text;
 }
 
 /** The name a file uses for `std::rc::Rc` / `std::sync::Arc`, or the full path. */
@@ -141,8 +175,8 @@ function overlaps(a: TextEdit, b: TextEdit): boolean {
  */
 export function downgradeFix(edge: Edge, index: SiteIndex): Fix | undefined {
   const declFacts = index.ws.factsOf(edge.from.path);
-  const declSites = index.files.get(edge.from.path);
-  if (!index.complete || !edge.strongRef?.node || !declFacts || !declSites || edge.from.facts.kind !== 'struct' || /^\d+$/.test(edge.field.name)) return undefined;
+  const declSites = index.fileSites(edge.from.path);
+  if (!index.completeFor(edge.field.name) || !edge.strongRef?.node || !declFacts || !declSites || edge.from.facts.kind !== 'struct' || /^\d+$/.test(edge.field.name)) return undefined;
   const rc = edge.strong === 'arc' ? 'std::sync::Arc' : 'std::rc::Rc';
   const weak = edge.strong === 'arc' ? 'std::sync::Weak' : 'std::rc::Weak';
   const label = `${edge.from.name}.${edge.field.name}`;
@@ -154,7 +188,7 @@ export function downgradeFix(edge: Edge, index: SiteIndex): Fix | undefined {
     todos.set(p, lines);
   };
   for (const { path, facts, site } of index.sitesOf(edge)) {
-    const names: Names = { pointer: pointerNameIn(facts, index.files.get(path), site.start, rc) };
+    const names: Names = { pointer: pointerNameIn(facts, index.fileSites(path), site.start, rc) };
     const outcome: Outcome =
       site.kind === 'shorthand'
         ? todo(`write \`${edge.field.name}: ${names.pointer}::downgrade(&${edge.field.name})\` and keep a strong owner elsewhere`)

@@ -6,7 +6,7 @@ import type { Edge, TypeNode } from '../engine/typegraph';
 import { TypeGraph, fieldBaseName } from '../engine/typegraph';
 import type { Related, Report, Rule } from '../engine/rule';
 import { downgradeFix, SiteIndex } from '../engine/weak-fix';
-import { cachedFunctionSites, collectFieldSites, functionFieldSites, movedSites, type FieldSites } from '../engine/resolve/field-sites';
+import { cachedFunctionSites, collectFieldSites, functionFieldSites, isOnDemand, movedSites, SITES_ON_DEMAND, type FileSites } from '../engine/resolve/field-sites';
 import { mapOffsets } from '../engine/incremental';
 import type { FieldFacts } from '../engine/resolve/facts';
 import type { TypeRef } from '../engine/resolve/types';
@@ -159,6 +159,8 @@ export const rcCycle: Rule = {
   },
   /** Field stores and reads for the Weak fix; the signature covers every offset the findings use, so they never go stale. */
   collectFileData(ctx) {
+    // A one-shot scan rarely finds a cycle: the sites (a quarter of a scan's work) are read when a fix needs them.
+    if (ctx.settings.fieldSitesOnDemand) return { signature: 'on demand', data: SITES_ON_DEMAND };
     const data = collectFieldSites(ctx.file.root);
     const fieldSpans = [...ctx.file.facts.structs.values()].map((s) => s.fields.map((f) => f.typeSpan.start).join(','));
     // A digest: the JSON of every file's sites, kept only to be compared, was ~9 MB after a registry scan.
@@ -166,7 +168,8 @@ export const rcCycle: Rule = {
   },
   /** Typing in one function: its sites re-read, the others moved. Equal sites (moved) leave the findings as they were. */
   updateFileData(ctx, previous, edit) {
-    const data = previous.data as FieldSites;
+    const data = previous.data as FileSites;
+    if (isOnDemand(data)) return undefined;
     const fresh = functionFieldSites(ctx.fn, ctx.impl, ctx.file.text);
     if (!data.complete || !fresh.complete) return undefined;
     const start = ctx.fn.startIndex;
@@ -177,7 +180,7 @@ export const rcCycle: Rule = {
     return { entry: { signature: `~${++updates}`, data: next }, unchanged };
   },
   checkWorkspace(ctx) {
-    const sites = new SiteIndex(ctx.workspace, ctx.workspace.ruleDataOf<FieldSites>('rc-cycle'));
+    const sites = new SiteIndex(ctx.workspace, ctx.workspace.ruleDataOf<FileSites>('rc-cycle'));
     for (const { edge, back } of backEdges(ctx.workspace)) {
       const fresh = refreshEdge(edge, ctx.workspace);
       const freshBack = back.map((e) => refreshEdge(e, ctx.workspace));

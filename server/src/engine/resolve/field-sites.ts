@@ -2,7 +2,7 @@
 // value stored and the method chain applied. Kept small (offsets and short texts): rc-cycle records it per file
 // (Rule.collectFileData) so that its workspace check can build the cross-file "Downgrade to Weak" fix without trees.
 import type { Node } from '../parser';
-import { query } from '../parser';
+import { parse, query } from '../parser';
 import { implHeader } from '../syntax';
 
 export type ValueShape =
@@ -389,4 +389,28 @@ export function collectFieldSites(root: Node): FieldSites {
   out.sites.sort((a, b) => a.start - b.start);
   out.modules.sort((a, b) => a.start - b.start);
   return { sites: out.sites, complete: out.complete, useInsertAt: useInsertOffset(root, text), modules: out.modules, weakIncompatibleDerives: out.derives };
+}
+
+/** A file checked without collecting its sites (a one-shot scan): they are read from disk if a cycle's fix needs them. */
+export interface SitesOnDemand {
+  onDemand: true;
+}
+
+export type FileSites = FieldSites | SitesOnDemand;
+
+export const SITES_ON_DEMAND: SitesOnDemand = Object.freeze({ onDemand: true as const });
+
+export function isOnDemand(sites: FileSites): sites is SitesOnDemand {
+  return 'onDemand' in sites;
+}
+
+/** Reads a file's sites from its text (decoded as the scan decoded it, so offsets agree); undefined when it cannot be read or parsed. */
+export function sitesOfText(text: string): FieldSites | undefined {
+  const tree = parse(text);
+  if (!tree) return undefined;
+  try {
+    return collectFieldSites(tree.rootNode);
+  } finally {
+    tree.delete();
+  }
 }
