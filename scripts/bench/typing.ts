@@ -68,6 +68,8 @@ export interface TypingFigures {
   analyze: Summary;
   reparse: Summary;
   findings: number;
+  /** Timed edits analysed by the fast path (one function); the rest changed the parse outside it. */
+  functionScoped: number;
 }
 
 /** `edits` timed edits: an `x` typed at a site, then deleted again, at edits/2 sites spread over the file. */
@@ -77,6 +79,7 @@ export function benchTyping(engine: Engine, text: string, edits = 200, seed = 8)
   let tree: Tree | null = parse(text);
   let bareText = text;
   const analyzeMs: number[] = [];
+  let functionScoped = 0;
   const reparseMs: number[] = [];
   let findings = doc.analyze().findings.length;
   // One untimed round warms the JIT and the per-function cache like a session that has been typing.
@@ -107,6 +110,7 @@ export function benchTyping(engine: Engine, text: string, edits = 200, seed = 8)
       tree = next;
       const bareMs = performance.now() - started;
       if (timed) {
+        if (doc.lastScope === 'function') functionScoped++;
         analyzeMs.push(docMs);
         reparseMs.push(bareMs);
       }
@@ -115,5 +119,5 @@ export function benchTyping(engine: Engine, text: string, edits = 200, seed = 8)
     doc.dispose();
     tree?.delete();
   }
-  return { lines: text.split('\n').length, bytes: Buffer.byteLength(text), edits: analyzeMs.length, analyze: summarize(analyzeMs), reparse: summarize(reparseMs), findings };
+  return { lines: text.split('\n').length, bytes: Buffer.byteLength(text), edits: analyzeMs.length, analyze: summarize(analyzeMs), reparse: summarize(reparseMs), findings, functionScoped };
 }

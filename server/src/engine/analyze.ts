@@ -367,6 +367,8 @@ export class EngineDocument {
   private snapshot: Snapshot | undefined;
   private analysedText: string | undefined;
   private window: DirtyWindow | undefined;
+  /** What the last analysis re-read: one edited function (the typing fast path) or the whole file. */
+  lastScope: 'function' | 'file' = 'file';
   /** The text was checked and has no NUL byte (see rejectText). */
   private knownTextFree = false;
 
@@ -434,7 +436,9 @@ export class EngineDocument {
       this.tree = next;
       this.dirty = false;
     }
-    const findings = (edited && this.analyzeEdit(edited)) ?? this.analyzeAll();
+    const fast = edited && this.analyzeEdit(edited);
+    this.lastScope = fast ? 'function' : 'file';
+    const findings = fast ?? this.analyzeAll();
     this.window = undefined;
     this.analysedText = this.text;
     return { path: this.path, findings };
