@@ -59,10 +59,23 @@ function boundedFix(call: Node, callee: Node, bounded: Bounded, path: string): F
   };
 }
 
+/** Per import map (one per file, shared by its functions): a test for the local names of the constructors, if any. */
+const aliasTests = new WeakMap<UseMap, RegExp | null>();
+
+function aliasTest(fileUses: UseMap): RegExp | null {
+  let test = aliasTests.get(fileUses);
+  if (test === undefined) {
+    const names = importedNamesOf(Object.keys(BOUNDED), fileUses);
+    test = names.length ? new RegExp(`\\b(${names.join('|')})\\b`) : null;
+    aliasTests.set(fileUses, test);
+  }
+  return test;
+}
+
 /** Cheap text test before any tree walk: the constructors' names, or a file-level alias of one, must appear. */
 function mayCallConstructor(text: string, fileUses: UseMap): boolean {
   if (/\b(channel|unbounded_channel|unbounded)\b/.test(text)) return true;
-  return importedNamesOf(Object.keys(BOUNDED), fileUses).some((name) => new RegExp(`\\b${name}\\b`).test(text));
+  return aliasTest(fileUses)?.test(text) ?? false;
 }
 
 export const unboundedChannel: Rule = {
