@@ -1,5 +1,6 @@
 // Cross-file facts: every known file's structs, aliases and statics, so a field's type resolves across files.
 // Only facts are kept (small); trees of closed files are never held.
+import { createHash } from 'crypto';
 import type { FileFacts, StructFacts, AliasFacts, StaticFacts } from './resolve/facts';
 import type { RuleData } from './rule';
 
@@ -25,9 +26,36 @@ export class Workspace {
   /** Bumped when any rule data changes (offsets included): only workspace findings key on it, not function caches. */
   dataVersion = 0;
 
-  /** Changes whenever facts of any file change, and differs between workspaces. */
+  /**
+   * What every file's facts and rule relations are, as a digest (XOR of per-file digests), and which workspace:
+   * per-function caches key on it. Content, not a counter: undoing an edit brings the key, and the cache hits, back.
+   */
   get factsKey(): string {
-    return `${this.id}.${this.version}`;
+    return `${this.id}.${this.digest[0].toString(36)}.${this.digest[1].toString(36)}`;
+  }
+
+  private readonly digest: [number, number] = [0, 0];
+  private readonly fileDigests = new Map<string, [number, number]>();
+
+  /** Re-reads one file's part of the digest (its facts signature and its rules' relations). */
+  private redigest(path: string): void {
+    const old = this.fileDigests.get(path);
+    if (old) this.xorDigest(old);
+    const facts = this.facts.get(path);
+    const relations = [...(this.ruleData.get(path)?.entries() ?? [])].map(([id, d]) => `${id}:${d.relations ?? ''}`).join('\n');
+    if (!facts && !relations) {
+      this.fileDigests.delete(path);
+      return;
+    }
+    const hash = createHash('sha1').update(`${path}\u0000${facts?.signature ?? ''}\u0000${relations}`).digest();
+    const mine: [number, number] = [hash.readUInt32LE(0), hash.readUInt32LE(4)];
+    this.fileDigests.set(path, mine);
+    this.xorDigest(mine);
+  }
+
+  private xorDigest([hi, lo]: [number, number]): void {
+    this.digest[0] = (this.digest[0] ^ hi) >>> 0;
+    this.digest[1] = (this.digest[1] ^ lo) >>> 0;
   }
 
   setFacts(path: string, facts: FileFacts): void {
@@ -37,6 +65,7 @@ export class Workspace {
     if (previous && previous.signature === facts.signature) return;
     this.index(path, previous, facts);
     this.version++;
+    this.redigest(path);
   }
 
   private index(path: string, previous: FileFacts | undefined, next: FileFacts | undefined): void {
@@ -62,6 +91,7 @@ export class Workspace {
       this.dataVersion++;
       this.version++;
     }
+    this.redigest(path);
   }
 
   /** Stores a rule's data for a file; `signature` equal to the stored one means unchanged. */
@@ -72,7 +102,10 @@ export class Workspace {
     byRule.set(ruleId, entry);
     this.ruleData.set(path, byRule);
     this.dataVersion++;
-    if (entry.relations !== undefined && previous?.relations !== entry.relations) this.version++;
+    if (entry.relations !== undefined && previous?.relations !== entry.relations) {
+      this.version++;
+      this.redigest(path);
+    }
   }
 
   /** Replaces a rule's data with an equivalent one (the same data moved by an edit): nothing is bumped. */
