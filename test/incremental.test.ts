@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Engine } from '../server/src/engine/analyze';
 import { initParser, parse } from '../server/src/engine/parser';
-import { functionItems } from '../server/src/engine/syntax';
+import { functionContext, functionItems } from '../server/src/engine/syntax';
 import type { CrateInfo } from '../server/src/engine/crate';
 import type { Finding } from '../server/src/engine/rule';
 import { makeRandom, randomInt } from '../scripts/fuzz/inputs';
@@ -141,5 +141,17 @@ test('several edits before one analysis (a debounced burst) give the same findin
     }
   } finally {
     doc.dispose();
+  }
+});
+
+test('the context listed with each function is the one computed for it alone (both paths share cache entries)', () => {
+  const text = joinedFixtures();
+  const tree = parse(text)!;
+  try {
+    const items = functionItems(tree.rootNode);
+    assert.ok(items.length > 100);
+    for (const { fn, impl, context } of items) assert.equal(context, functionContext(fn, impl, text), fn.childForFieldName('name')?.text);
+  } finally {
+    tree.delete();
   }
 });

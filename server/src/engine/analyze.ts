@@ -139,8 +139,8 @@ export class Engine {
     // First: new rule data may bump the workspace version, which the per-function cache keys must already see.
     const ruleData = this.collectRuleData(file);
     const functions: FunctionFindings[] = [];
-    for (const { fn, impl, prevEnd } of functionItems(file.root)) {
-      const entry = this.checkFunctionItem(file, fn, impl, prevEnd, rules, cache);
+    for (const { fn, impl, prevEnd, context } of functionItems(file.root)) {
+      const entry = this.checkFunctionItem(file, fn, impl, prevEnd, rules, cache, context);
       if (entry.findings.length || !entry.local) functions.push(entry);
     }
     if (cache) trimCache(cache);
@@ -236,11 +236,11 @@ export class Engine {
   }
 
   /** One function's checkFunction findings, from the per-function cache when its text (and context) is unchanged. */
-  private checkFunctionItem(file: SourceFile, fn: Node, impl: Node | null, prevEnd: number, rules: Rule[], cache?: Map<string, Cached>): FunctionFindings {
+  private checkFunctionItem(file: SourceFile, fn: Node, impl: Node | null, prevEnd: number, rules: Rule[], cache?: Map<string, Cached>, context?: string): FunctionFindings {
     const fnText = fn.text;
     const start = fn.startIndex;
     const end = fn.endIndex;
-    const key = cache && `${this.stampFor(file)}\u0000${functionContext(fn, impl, file.text)}\u0000${file.text.slice(prevEnd, start)}\u0000${fnText}`;
+    const key = cache && `${this.stampFor(file)}\u0000${context ?? functionContext(fn, impl, file.text)}\u0000${file.text.slice(prevEnd, start)}\u0000${fnText}`;
     const hit = key ? cache.get(key) : undefined;
     if (hit) return { start, end, local: true, findings: this.unsuppressed(file, hit.findings.map((f) => shiftFinding(f, file.path, start))) };
     const own: Finding[] = [];

@@ -78,6 +78,8 @@ export interface FunctionItem {
   impl: Node | null;
   /** End of the item before it in the same list: the text in between holds its attributes and comments. */
   prevEnd: number;
+  /** What `functionContext` gives for it, built while listing (no climbs and sibling walks per function). */
+  context: string;
 }
 
 export function functionItems(root: Node): FunctionItem[] {
@@ -85,10 +87,27 @@ export function functionItems(root: Node): FunctionItem[] {
   return [...memoPerTree(root.tree, `functionItems:${root.id}`, () => collectFunctionItems(root))];
 }
 
+interface ItemList {
+  items: (Node | null)[];
+  next: number;
+  impl: Node | null;
+  prevEnd: number;
+  /** Where the attributes and comments before the next item start (undefined: none so far). */
+  leadStart?: number;
+  /** `implHeader` of `impl`. */
+  header: string;
+  /** The enclosing modules, impls and traits with their attributes, innermost first (as functionContext writes them). */
+  owners: string;
+  depth: number;
+}
+
+const isLeading = (type: string) => type === 'attribute_item' || type.endsWith('comment');
+
 function collectFunctionItems(root: Node): FunctionItem[] {
   const out: FunctionItem[] = [];
+  const text = root.text;
   // An explicit stack of item lists, in source order: 10,000 nested `mod`s must not overflow the JS stack.
-  const stack: { items: (Node | null)[]; next: number; impl: Node | null; prevEnd: number }[] = [{ items: root.namedChildren, next: 0, impl: null, prevEnd: root.startIndex }];
+  const stack: ItemList[] = [{ items: root.namedChildren, next: 0, impl: null, prevEnd: root.startIndex, header: '', owners: '', depth: 0 }];
   while (stack.length) {
     const top = stack[stack.length - 1];
     if (top.next >= top.items.length) {
@@ -99,12 +118,21 @@ function collectFunctionItems(root: Node): FunctionItem[] {
     if (!child) continue;
     const prevEnd = top.prevEnd;
     top.prevEnd = child.endIndex;
-    if (child.type === 'function_item') {
-      if (!nestsDeeperThan(child)) out.push({ fn: child, impl: top.impl, prevEnd });
+    const type = child.type;
+    if (isLeading(type)) {
+      top.leadStart ??= child.startIndex;
+      continue;
     }
-    else if (child.type === 'impl_item' || child.type === 'trait_item' || child.type === 'mod_item') {
+    const lead = text.slice(top.leadStart ?? child.startIndex, child.startIndex);
+    top.leadStart = undefined;
+    if (type === 'function_item') {
+      if (!nestsDeeperThan(child)) out.push({ fn: child, impl: top.impl, prevEnd, context: [lead, top.header, ...(top.owners ? [top.owners] : [])].join('\u0001') });
+    } else if (type === 'impl_item' || type === 'trait_item' || type === 'mod_item') {
       const body = child.childForFieldName('body');
-      if (body) stack.push({ items: body.namedChildren, next: 0, impl: child.type === 'mod_item' ? null : child, prevEnd: body.startIndex });
+      if (!body) continue;
+      const header = text.slice(child.startIndex, body.startIndex);
+      const owners = top.depth < MAX_CONTEXT_LEVELS ? [lead + header, ...(top.owners ? [top.owners] : [])].join('\u0001') : top.owners;
+      stack.push({ items: body.namedChildren, next: 0, impl: type === 'mod_item' ? null : child, prevEnd: body.startIndex, header: type === 'mod_item' ? '' : header, owners, depth: top.depth + 1 });
     }
   }
   return out;

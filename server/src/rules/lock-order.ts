@@ -78,11 +78,11 @@ function shiftPair(p: LockPair, delta: number): LockPair {
   return mapOffsets(p, (offset) => offset + delta);
 }
 
-function cachedPairsOf(ctx: RuleContext, fn: Node, impl: Node | null): LockPair[] {
+function cachedPairsOf(ctx: RuleContext, fn: Node, impl: Node | null, context?: string): LockPair[] {
   const fnText = fn.text;
   if (!mayNestLocks(fnText)) return [];
   // Lock identities depend on declarations anywhere (workspace version) and on `Self` (the impl header).
-  const header = functionContext(fn, impl, ctx.file.text);
+  const header = context ?? functionContext(fn, impl, ctx.file.text);
   const key = `${ctx.workspace.factsKey}\u0000${ctx.file.path}\u0000${ctx.file.crate.edition}\u0000${header}\u0000${fnText}`;
   let relative = pairCache.get(key);
   if (!relative) {
@@ -120,7 +120,7 @@ export const lockOrder: Rule = {
   },
   collectFileData(ctx) {
     const pairs: LockPair[] = [];
-    for (const { fn, impl } of functionItems(ctx.file.root)) pairs.push(...cachedPairsOf(ctx, fn, impl));
+    for (const { fn, impl, context } of functionItems(ctx.file.root)) pairs.push(...cachedPairsOf(ctx, fn, impl, context));
     return pairsEntry(pairs);
   },
   updateFileData(ctx, previous, edit) {

@@ -367,15 +367,36 @@ function hasSiteCharacters(text: string, item: Node): boolean {
   return own.includes('.') || own.includes('{');
 }
 
+/**
+ * An impl or trait block's sites, cached by its whole text: a large file re-read after an edit elsewhere finds most
+ * blocks unchanged and skips listing their methods (impl bodies hold no modules or structs, only sites).
+ */
+function sitesOfImpl(block: Node, text: string, out: Collected, depth: number): void {
+  const key = `impl\u0000${block.text}`;
+  let cached = itemSites.get(key);
+  if (!cached) {
+    const own: Collected = { sites: [], modules: out.modules, derives: out.derives, complete: true };
+    const body = block.childForFieldName('body');
+    if (body) collectOutsideFunctions(body, text, own, block, depth + 1);
+    cached = { sites: shifted(own.sites, -block.startIndex), complete: own.complete };
+    if (itemSites.size >= MAX_CACHED_FUNCTIONS) itemSites.delete(itemSites.keys().next().value!);
+    itemSites.set(key, cached);
+  }
+  out.sites.push(...shifted(cached.sites, block.startIndex));
+  if (!cached.complete) out.complete = false;
+}
+
 /** Every item of the file outside function bodies: the rest is read per function (cached), so typing stays cheap. */
 function collectOutsideFunctions(container: Node, text: string, out: Collected, impl: Node | null, depth = 0): void {
   for (const child of container.namedChildren) {
     if (!child) continue;
     if (child.type === 'function_item') sitesOfItem(child, impl, text, out);
-    else if ((child.type === 'impl_item' || child.type === 'trait_item' || child.type === 'mod_item') && depth < 64) {
+    else if ((child.type === 'impl_item' || child.type === 'trait_item') && depth < 64) sitesOfImpl(child, text, out, depth);
+    else if (child.type === 'mod_item' && depth < 64) {
       const body = child.childForFieldName('body');
-      if (child.type === 'mod_item' && body) out.modules.push({ start: body.startIndex, end: body.endIndex });
-      if (body) collectOutsideFunctions(body, text, out, child.type === 'mod_item' ? null : child, depth + 1);
+      if (!body) continue;
+      out.modules.push({ start: body.startIndex, end: body.endIndex });
+      collectOutsideFunctions(body, text, out, null, depth + 1);
     } else if (child.type === 'struct_item' || child.type === 'enum_item') collectUnder(child, text, out); // derives: small, not cached
     // Without `.` or `{` an item holds no field access or struct literal (uses, attributes, comments, plain consts).
     else if (hasSiteCharacters(text, child)) sitesOfItem(child, impl, text, out);
