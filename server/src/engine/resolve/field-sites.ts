@@ -326,15 +326,28 @@ export interface SitesMove {
 
 /** Moves not yet applied to a file's sites: applied together when the workspace check reads them. */
 const pendingMoves = new WeakMap<FieldSites, { base: FieldSite[]; moves: SitesMove[] }>();
-const MAX_PENDING_MOVES = 16;
+const MAX_PENDING_MOVES = 64;
 
+/** Applies the moves in order on light entries (offsets only), then copies each moved site once. */
 function applyMoves(base: FieldSite[], moves: SitesMove[]): FieldSite[] {
-  let sites = base;
+  type Entry = { site: FieldSite; start: number; delta: number; lineStart: number };
+  const entry = (site: FieldSite): Entry => ({ site, start: site.start, delta: 0, lineStart: site.lineStart });
+  let entries = base.map(entry);
   for (const m of moves) {
-    const after = sites.filter((s) => s.start >= m.oldEnd).map((s) => ({ ...shiftSite(s, m.delta), lineStart: m.map(s.lineStart) }));
-    sites = [...sites.filter((s) => s.start < m.start), ...m.fresh, ...after];
+    const before: Entry[] = [];
+    const after: Entry[] = [];
+    for (const e of entries) {
+      if (e.start < m.start) before.push(e);
+      else if (e.start >= m.oldEnd) {
+        e.start += m.delta;
+        e.delta += m.delta;
+        e.lineStart = m.map(e.lineStart);
+        after.push(e);
+      }
+    }
+    entries = [...before, ...m.fresh.map(entry), ...after];
   }
-  return sites;
+  return entries.map((e) => (e.delta === 0 && e.lineStart === e.site.lineStart ? e.site : { ...shiftSite(e.site, e.delta), lineStart: e.lineStart }));
 }
 
 /**
