@@ -81,16 +81,23 @@ function rewriteAccess(site: FieldSite, wrappers: string[], names: Names): Outco
  */
 export class SiteIndex {
   private readonly byField = new Map<string, { path: string; site: FieldSite }[]>();
-  private readonly owners = new Map<string, number>();
+  /** How many struct types declare each field name, read when a fix first asks. */
+  private ownerCounts: Map<string, number> | undefined;
   private readonly files = new Map<string, FileSites>();
   /** Per field name: every file that may hold one of its sites had them fully collected (no machine-made nesting cut a walk short). */
   private readonly complete = new Map<string, boolean>();
 
   constructor(readonly ws: Workspace, sitesByFile: Iterable<{ path: string; data: FileSites }>, private readonly readText: (path: string) => string | undefined = readFromDisk) {
     for (const { path, data } of sitesByFile) this.files.set(path, data);
-    for (const { value } of ws.allStructs()) {
-      for (const name of new Set(value.fields.map((f) => f.name))) this.owners.set(name, (this.owners.get(name) ?? 0) + 1);
+  }
+
+  private owners(): Map<string, number> {
+    if (this.ownerCounts) return this.ownerCounts;
+    const counts = new Map<string, number>();
+    for (const { value } of this.ws.allStructs()) {
+      for (const name of new Set(value.fields.map((f) => f.name))) counts.set(name, (counts.get(name) ?? 0) + 1);
     }
+    return (this.ownerCounts = counts);
   }
 
   /** A file's sites, read from disk when the scan left them out; undefined when unknown. */
@@ -126,7 +133,7 @@ export class SiteIndex {
 
   /** Sites that certainly belong to `edge.from`'s field: literals of that type, `self.f` in its impls, or a field name no other type has. */
   sitesOf(edge: Edge): { path: string; facts: FileFacts; site: FieldSite }[] {
-    const unique = this.owners.get(edge.field.name) === 1;
+    const unique = this.owners().get(edge.field.name) === 1;
     const out: { path: string; facts: FileFacts; site: FieldSite }[] = [];
     for (const { path, site } of this.sitesNamed(edge.field.name)) {
       const facts = this.ws.factsOf(path);
