@@ -54,7 +54,8 @@ export function crateOf(file: string): string {
   return path.relative(REGISTRY, file).split(path.sep)[0];
 }
 
-if (require.main === module) {
+// Run as a script (`node --import tsx scripts/bench/corpus.ts`), not when bundled into another entry point.
+if (require.main === module && /corpus\.[cm]?[jt]s$/.test(process.argv[1] ?? '')) {
   const ok = ensureCorpus();
   const files = ok ? corpusFiles() : [];
   const bytes = files.reduce((n, f) => n + f.bytes, 0);

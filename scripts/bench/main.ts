@@ -4,15 +4,15 @@
 //   npm run bench -- --quick      tokio only, fewer rounds (a smoke run)
 //   npm run bench -- --write      also writes docs/benchmarks.md
 import { spawnSync } from 'child_process';
+import { buildSync } from 'esbuild';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Engine } from '../../server/src/engine/analyze';
 import { initParser } from '../../server/src/engine/parser';
-import { scanFiles } from '../../server/src/engine/scan';
 import { clippyAvailable, clippyRechecks, copyCrate, oursOnSameFile } from './clippy';
 import { corpusFiles, crateOf, ensureCorpus, REGISTRY, type CorpusFile } from './corpus';
-import { editCloseReopen, sample, type MemorySample } from './memory';
+import type { MemorySample } from './memory';
 import { astGrepScan, bareParse, cliScan, ensureAstGrep, workerScan } from './scan';
 import { fmt, mb, median, spread, summarize, timeRuns } from './stats';
 import { assembleTypingFile, benchTyping } from './typing';
@@ -147,32 +147,24 @@ async function clippySection(): Promise<void> {
   }
 }
 
-/** Runs in a child process (`--memory-child`), so the figures are a fresh server's, not this script's. */
-async function memoryChild(): Promise<void> {
-  await initParser();
-  const files = corpusFiles().filter((f) => !quick || f.path.includes('/tokio-1'));
-  const engine = new Engine();
-  const before = sample();
-  for await (const _ of scanFiles(files.map((f) => f.path), { engine, workerScript: path.join(ROOT, 'dist/worker.js') })) {
-    // results are not kept: a server publishes them and lets them go
-  }
-  const afterScan = sample();
-  const cycles = quick ? 2000 : 10_000;
-  // A 7 KB file with locks and awaits: the cycles look for leaks, the file's size only sets the pace.
-  const file = files.find((f) => f.path.endsWith('/tokio-1.24.2/src/sync/barrier.rs'))?.path ?? files[0].path;
-  const samples: { cycles: number; m: MemorySample }[] = [];
-  editCloseReopen(engine, file, cycles, (done) => samples.push({ cycles: done, m: sample() }));
-  process.stdout.write(JSON.stringify({ before, afterScan, samples, files: files.length, cycleFile: path.relative(REGISTRY, file) }));
+/** scripts/bench/memory-child.ts bundled with the server's esbuild options, so the child is measured as the server runs. */
+function bundleMemoryChild(): string {
+  const outfile = path.join(ROOT, 'node_modules/.cache/blindspot-bench/memory-child.js');
+  buildSync({
+    entryPoints: [path.join(ROOT, 'scripts/bench/memory-child.ts')], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning',
+    define: { 'import.meta.url': '__importMetaUrl' }, banner: { js: "const __importMetaUrl = require('url').pathToFileURL(__filename).href;" },
+  });
+  return outfile;
 }
 
 async function memorySection(): Promise<void> {
-  const child = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', __filename, '--memory-child', ...(quick ? ['--quick'] : [])], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const child = spawnSync(process.execPath, ['--expose-gc', bundleMemoryChild(), ROOT, ...(quick ? ['--quick'] : [])], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 });
   if (child.status !== 0) throw new Error(`memory run failed: ${child.stderr.slice(0, 800)}`);
   const r = JSON.parse(child.stdout) as { before: MemorySample; afterScan: MemorySample; samples: { cycles: number; m: MemorySample }[]; files: number; cycleFile: string };
   const warm = r.samples[0];
   const last = r.samples[r.samples.length - 1];
   const growth = (a: number, b: number) => `${fmt(((b - a) / a) * 100, 1)}%`;
-  out('## Memory (a fresh process, like the server)');
+  out('## Memory (a fresh process bundled like the server)');
   out();
   out(`Workspace scan of ${r.files} corpus files (facts of every file kept in the engine), then ${last.cycles} cycles of open → analyse → type a character → analyse → close on \`${r.cycleFile}\`. After \`gc()\`.`);
   out();
@@ -189,7 +181,6 @@ async function memorySection(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  if (args.has('--memory-child')) return memoryChild();
   requireBuild();
   if (!ensureCorpus(log)) throw new Error('the corpus (Debian librust-*-dev packages) could not be installed');
   await initParser();
