@@ -181,8 +181,12 @@ function shapeFallback(call: Node, method: string, receiver: Node, env: TypeEnv,
 
 const CANDIDATES = `(call_expression function: (field_expression field: (field_identifier) @method)) @call`;
 
+/** A guard method's name as a word: a function whose text has none calls none (checked before the query runs). */
+const GUARD_WORD = new RegExp(`\\b(?:${[...ALL_GUARD_METHODS].join('|')})\\b`);
+
 /** Every acquisition inside `root` (a function item), each tagged with the body it runs in. */
 export function acquisitionsIn(root: Node, env: TypeEnv, extraBlocking: string[] = []): Acquisition[] {
+  if (!GUARD_WORD.test(root.text)) return [];
   const out: Acquisition[] = [];
   for (const m of query(CANDIDATES).matches(root)) {
     const method = m.captures.find((c) => c.name === 'method')?.node.text ?? '';
