@@ -139,6 +139,13 @@ function moduleUseMaps(entries: { item: Node; module: Node | null; parentModule:
 
 const MAX_MODULE_PATH = 200;
 
+function withoutSpans(type: TypeRef | undefined): TypeRef | undefined {
+  if (!type) return undefined;
+  const bare: TypeRef = { path: type.path, args: type.args.length ? type.args.map((a) => withoutSpans(a)!) : type.args };
+  if (type.reference) bare.reference = true;
+  return bare;
+}
+
 /** Reads the file's facts. Imports are read first so types in any item resolve against all of them. */
 export function collectFacts(root: Node): FileFacts {
   const entries = [...itemsWithModule(root)];
@@ -146,6 +153,15 @@ export function collectFacts(root: Node): FileFacts {
   const usesOf = (module: Node | null) => (module ? uses.modules!.get(module.startIndex) ?? uses : uses);
   const facts: FileFacts = { uses, structs: new Map(), aliases: new Map(), statics: new Map(), fnReturns: new Map(), signature: '' };
   const signature: string[] = [];
+  // Statics and consts are read for their type only (never rewritten: no fix edits one), and a crate's thousands of
+  // consts (libc, winapi) have a handful of types: one span-free TypeRef per written type and module.
+  const staticTypes = new Map<string, TypeRef | undefined>();
+  const staticType = (node: Node | null, module: Node | null, uses: UseMap): TypeRef | undefined => {
+    if (!node) return undefined;
+    const key = `${module?.id ?? ''}\u0000${node.text}`;
+    if (!staticTypes.has(key)) staticTypes.set(key, withoutSpans(typeFromNode(node, uses)));
+    return staticTypes.get(key);
+  };
   // Which module an item sits in is part of its facts (its imports): a stray `}` can move items between modules.
   const modulePaths = new Map<number, string>();
   const pathOf = (module: Node | null) => (module ? modulePaths.get(module.id) ?? '?' : '');
@@ -180,7 +196,7 @@ export function collectFacts(root: Node): FileFacts {
       case 'static_item':
       case 'const_item': {
         const name = item.childForFieldName('name');
-        if (name) facts.statics.set(name.text, { name: name.text, type: typeFromNode(item.childForFieldName('type'), uses), span: spanOf(item) });
+        if (name) facts.statics.set(name.text, { name: name.text, type: staticType(item.childForFieldName('type'), module, uses), span: spanOf(item) });
         signature.push(item.text);
         break;
       }
