@@ -46,6 +46,8 @@ function localTo(f: Finding, path: string, start: number, end: number): boolean 
 }
 
 const MAX_CACHED_FUNCTIONS = 4096;
+/** What every `// blindspot: allow(…)` comment contains. */
+const ALLOW_MARK = 'blindspot';
 
 function trimCache(cache: Map<string, Cached>): void {
   while (cache.size > MAX_CACHED_FUNCTIONS) cache.delete(cache.keys().next().value!);
@@ -173,12 +175,15 @@ export class Engine {
     }
     const map = edit.map;
     const ruleData = new Map<string, RuleData>();
-    for (const { rule, entry, unchanged } of updates) {
+    // Moved data replaces the stored data silently only if nothing else (a scan) stored other data meanwhile.
+    const current = (u: { rule: Rule }) => this.workspace.ruleDataEntry(file.path, u.rule.id) === previous.ruleData.get(u.rule.id);
+    const allMoved = updates.every((u) => u.unchanged && current(u));
+    for (const { rule, entry } of updates) {
       ruleData.set(rule.id, entry);
-      if (unchanged) this.workspace.replaceRuleData(file.path, rule.id, entry);
+      if (allMoved) this.workspace.replaceRuleData(file.path, rule.id, entry);
       else this.workspace.setRuleData(file.path, rule.id, entry);
     }
-    if (updates.every((u) => u.unchanged)) this.moveWorkspaceFindings(file.path, map);
+    if (allMoved) this.moveWorkspaceFindings(file.path, map);
     // Rule data that changed what other files see bumped the version: every cached result is stale.
     if (this.stampFor(file) !== previous.stamp) return undefined;
     const functions = this.refreshFunctions(file, previous.functions, target, edit, rules, cache);
@@ -269,12 +274,14 @@ export class Engine {
     return this.finish(file, findings);
   }
 
-  /** Typing moved this file's text but changed no rule data: its workspace findings move with it, unrecomputed. */
+  /**
+   * Typing moved this file's text but changed no rule data: workspace findings move with it, unrecomputed, in every
+   * file (a finding elsewhere may relate to this file or carry a fix that edits it).
+   */
   private moveWorkspaceFindings(path: string, map: (offset: number) => number): void {
     const cached = this.workspaceFindingsCache;
     if (!cached || cached.version !== `${this.workspace.version}:${this.workspace.dataVersion}`) return;
-    const list = cached.byPath.get(path);
-    if (list) cached.byPath.set(path, list.map((f) => mapFinding(f, path, map)));
+    for (const [file, list] of cached.byPath) cached.byPath.set(file, list.map((f) => mapFinding(f, path, map)));
   }
 
   /** Refreshes the file's data for workspace rules (before workspace findings are read). */
@@ -466,6 +473,8 @@ export class EngineDocument {
     // A function nested too deep for rules is left out of the analysis: the full path handles that.
     if (!previous || this.analysedText === undefined || nestsDeeperThan(target.fn)) return undefined;
     const edit = bodyEdit(window, target.fn, this.analysedText);
+    // An allow comment on the function's last line also covers the line after it (another item): re-read everything.
+    if (edit.oldText.includes(ALLOW_MARK) || target.fn.text.includes(ALLOW_MARK)) return undefined;
     const file = this.engine.makeSource(this.path, this.text, this.tree!, this.crate, this.lines, mapFacts(previous.facts, edit.start, edit.map));
     this.engine.workspace.setFacts(this.path, file.facts);
     const result = this.engine.analyzeBodyEdit(file, previous, target, edit, this.cache);

@@ -110,13 +110,14 @@ export function mapOffsets<T>(value: T, map: (offset: number) => number): T {
   return out as T;
 }
 
+/** A finding with every offset into `path` mapped (its own range only if it is in `path`: related ranges and fix edits may point there from another file). */
 export function mapFinding(f: Finding, path: string, map: (offset: number) => number): Finding {
   const range = <T extends { start: number; end: number }>(r: T): T => ({ ...r, start: map(r.start), end: map(r.end) });
   return {
     ...f,
     message: mapLineMarks(f.message, map),
     notes: f.notes.map((n) => mapLineMarks(n, map)),
-    range: range(f.range),
+    range: f.path === path ? range(f.range) : f.range,
     related: f.related.map((r) => (r.path === path ? { ...r, range: range(r.range) } : r)),
     fixes: f.fixes.map((fix) => ({
       ...fix,

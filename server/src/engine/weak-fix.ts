@@ -1,7 +1,7 @@
 // "Downgrade to Weak": turns a strong `Rc`/`Arc` field into a `Weak` and rewrites, across the workspace, the places
 // that store into it or read it. Built from facts only (field sites recorded per file), so it works for closed files.
 // Where a rewrite is not mechanical, a `// TODO(blindspot):` line is inserted above the statement instead.
-import { inInlineModule, isOnDemand, sitesOfText, type FieldSite, type FieldSites, type FileSites, type ValueShape } from './resolve/field-sites';
+import { inInlineModule, isOnDemand, sitesOfText, type FieldSite, type FieldSites, type FileSites, type SitesOnDemand, type ValueShape } from './resolve/field-sites';
 import { isSkipped, readSource } from '../cli/read';
 import type { FileFacts } from './resolve/facts';
 import { lastSegment } from './resolve/paths';
@@ -100,19 +100,28 @@ export class SiteIndex {
     return (this.ownerCounts = counts);
   }
 
-  /** A file's sites, read from disk when the scan left them out; undefined when unknown. */
+  /** A file's sites, read from disk when the scan left them out (once per scan of the file); undefined when unknown. */
   fileSites(path: string): FieldSites | undefined {
     const data = this.files.get(path);
     if (!data || !isOnDemand(data)) return data;
-    const text = this.readText(path);
-    const read = text === undefined ? undefined : sitesOfText(text);
-    if (read) this.files.set(path, read);
-    return read;
+    const read = readOnce(data);
+    if (read.sites === undefined) {
+      const text = this.readText(path);
+      read.sites = (text === undefined ? undefined : sitesOfText(text)) ?? null;
+    }
+    return read.sites ?? undefined;
   }
 
   completeFor(field: string): boolean {
     this.sitesNamed(field);
     return this.complete.get(field)!;
+  }
+
+  /** Whether a scanned file's text contains `field` (read from disk once per scan of the file and name); undefined: unreadable. */
+  private mentions(path: string, data: SitesOnDemand, field: string): boolean | undefined {
+    const read = readOnce(data);
+    if (!read.mentions.has(field)) read.mentions.set(field, this.readText(path)?.includes(field));
+    return read.mentions.get(field);
   }
 
   private sitesNamed(field: string): { path: string; site: FieldSite }[] {
@@ -121,8 +130,10 @@ export class SiteIndex {
     const found: { path: string; site: FieldSite }[] = [];
     let complete = true;
     for (const [path, data] of this.files) {
-      if (isOnDemand(data) && !this.readText(path)?.includes(field)) continue;
-      const sites = this.fileSites(path);
+      const mentions = isOnDemand(data) ? this.mentions(path, data, field) : true;
+      if (mentions === false) continue;
+      const sites = mentions === undefined ? undefined : this.fileSites(path);
+      // A file that could not be read may hold sites of the field: the fix would miss them.
       if (!sites?.complete) complete = false;
       for (const site of sites?.sites ?? []) if (site.field === field) found.push({ path, site });
     }
@@ -142,6 +153,15 @@ export class SiteIndex {
     }
     return out;
   }
+}
+
+/** What was read from disk for one scanned file: kept on its marker, which a re-scan replaces. */
+const readFromMarker = new WeakMap<SitesOnDemand, { mentions: Map<string, boolean | undefined>; sites?: FieldSites | null }>();
+
+function readOnce(marker: SitesOnDemand): { mentions: Map<string, boolean | undefined>; sites?: FieldSites | null } {
+  let read = readFromMarker.get(marker);
+  if (!read) readFromMarker.set(marker, (read = { mentions: new Map() }));
+  return read;
 }
 
 /** A closed file's text, decoded as the scan decoded it. */
@@ -182,8 +202,9 @@ function overlaps(a: TextEdit, b: TextEdit): boolean {
  */
 export function downgradeFix(edge: Edge, index: SiteIndex): Fix | undefined {
   const declFacts = index.ws.factsOf(edge.from.path);
+  if (!edge.strongRef?.node || !declFacts || edge.from.facts.kind !== 'struct' || /^\d+$/.test(edge.field.name)) return undefined;
   const declSites = index.fileSites(edge.from.path);
-  if (!index.completeFor(edge.field.name) || !edge.strongRef?.node || !declFacts || !declSites || edge.from.facts.kind !== 'struct' || /^\d+$/.test(edge.field.name)) return undefined;
+  if (!declSites || !index.completeFor(edge.field.name)) return undefined;
   const rc = edge.strong === 'arc' ? 'std::sync::Arc' : 'std::rc::Rc';
   const weak = edge.strong === 'arc' ? 'std::sync::Weak' : 'std::rc::Weak';
   const label = `${edge.from.name}.${edge.field.name}`;

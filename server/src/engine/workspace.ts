@@ -115,6 +115,11 @@ export class Workspace {
     this.ruleData.set(path, byRule);
   }
 
+  /** The entry stored for one file and rule (the object itself: callers compare identity). */
+  ruleDataEntry(path: string, ruleId: string): RuleData | undefined {
+    return this.ruleData.get(path)?.get(ruleId);
+  }
+
   /** Every file's data for one rule. */
   *ruleDataOf<T>(ruleId: string): Generator<{ path: string; data: T }> {
     for (const [path, byRule] of this.ruleData) {

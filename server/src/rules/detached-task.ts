@@ -2,6 +2,7 @@
 // out: nothing can stop it, await it, or notice it died. A file rule: the spawned body may be another fn of the file.
 import type { Node } from '../engine/parser';
 import type { Rule, RuleContext } from '../engine/rule';
+import type { Workspace } from '../engine/workspace';
 import { functionItems, isBodyBoundary, walk } from '../engine/syntax';
 import { callArgs, callPath, calleeOf, importedNamesOf, methodCall, scopedUses } from '../engine/resolve/calls';
 import type { UseMap } from '../engine/resolve/paths';
@@ -158,13 +159,20 @@ interface Remembered {
   wrappers: Set<string>;
   spawnedByName: Set<string>;
 }
-const rememberedByPath = new Map<string, Remembered>();
+const rememberedByWorkspace = new WeakMap<Workspace, Map<string, Remembered>>();
 const MAX_REMEMBERED_FILES = 512;
 
-function remember(path: string, seen: Remembered): void {
-  rememberedByPath.delete(path);
-  if (rememberedByPath.size >= MAX_REMEMBERED_FILES) rememberedByPath.delete(rememberedByPath.keys().next().value!);
-  rememberedByPath.set(path, seen);
+function remembered(ctx: RuleContext): Map<string, Remembered> {
+  let byPath = rememberedByWorkspace.get(ctx.workspace);
+  if (!byPath) rememberedByWorkspace.set(ctx.workspace, (byPath = new Map()));
+  return byPath;
+}
+
+function remember(ctx: RuleContext, seen: Remembered): void {
+  const byPath = remembered(ctx);
+  byPath.delete(ctx.file.path);
+  if (byPath.size >= MAX_REMEMBERED_FILES) byPath.delete(byPath.keys().next().value!);
+  byPath.set(ctx.file.path, seen);
 }
 
 /** `std::thread::Builder::new().name(..).spawn(f)`: a thread spawned through the builder. */
@@ -240,7 +248,7 @@ export const detachedTask: Rule = {
   },
   /** Typing in one function body: its spawns re-checked with what the last full check saw, unless that may have changed. */
   updateFileFindings(ctx) {
-    const seen = rememberedByPath.get(ctx.file.path);
+    const seen = remembered(ctx).get(ctx.file.path);
     const name = ctx.fn.childForFieldName('name')?.text;
     if (!seen || !name || seen.spawnedByName.has(name)) return false;
     const isWrapper = wrapperName(ctx.fn, ctx.impl, ctx.file.facts.uses) === name;
@@ -256,7 +264,7 @@ export const detachedTask: Rule = {
     const names = spawnerNames(ctx, new Set());
     // Text pre-filter: spawners are all called `spawn*`, apart from aliases and same-file wrappers.
     if (!names.some((n) => ctx.file.text.includes(n))) {
-      remember(ctx.file.path, { wrappers: new Set(), spawnedByName: new Set() });
+      remember(ctx, { wrappers: new Set(), spawnedByName: new Set() });
       return;
     }
     const wrappers = spawnerWrappers(ctx.file.root, ctx.file.facts.uses);
@@ -265,6 +273,6 @@ export const detachedTask: Rule = {
     for (const { fn } of functionItems(ctx.file.root)) {
       if (all.some((n) => fn.text.includes(n))) checkSpawnsIn(ctx, fn, fns, wrappers);
     }
-    remember(ctx.file.path, { wrappers, spawnedByName: new Set(fns.asked) });
+    remember(ctx, { wrappers, spawnedByName: new Set(fns.asked) });
   },
 };

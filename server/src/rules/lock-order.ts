@@ -93,8 +93,13 @@ function cachedPairsOf(ctx: RuleContext, fn: Node, impl: Node | null, context?: 
   return relative.map((p) => shiftPair(p, fn.startIndex));
 }
 
+/** A lock declared inside a function (a `let` or a parameter): its key holds an offset and only that function can pair with it. */
+const isLocal = (key: string) => /#(?:let|param) /.test(key);
+
 function pairsEntry(pairs: LockPair[]): RuleData {
-  const relations = pairs.map((p) => `${p.outer.key}:${p.outer.method}>${p.inner.key}:${p.inner.method}@${p.fnName}`);
+  // Relations are what other files can pair with: function-local locks (keys with offsets) would change on every keystroke.
+  const shared = pairs.filter((p) => !isLocal(p.outer.key) && !isLocal(p.inner.key));
+  const relations = shared.map((p) => `${p.outer.key}:${p.outer.method}>${p.inner.key}:${p.inner.method}@${p.fnName}`);
   return { signature: JSON.stringify(pairs), relations: relations.join('\n'), data: pairs };
 }
 

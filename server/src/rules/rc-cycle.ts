@@ -6,7 +6,7 @@ import type { Edge, TypeNode } from '../engine/typegraph';
 import { TypeGraph, fieldBaseName } from '../engine/typegraph';
 import type { Related, Report, Rule } from '../engine/rule';
 import { downgradeFix, SiteIndex } from '../engine/weak-fix';
-import { cachedFunctionSites, collectFieldSites, functionFieldSites, isOnDemand, movedSites, SITES_ON_DEMAND, type FileSites } from '../engine/resolve/field-sites';
+import { cachedFunctionSites, collectFieldSites, functionFieldSites, isOnDemand, movedSites, sitesOnDemand, type FileSites } from '../engine/resolve/field-sites';
 import { mapOffsets } from '../engine/incremental';
 import type { FieldFacts } from '../engine/resolve/facts';
 import type { TypeRef } from '../engine/resolve/types';
@@ -160,7 +160,7 @@ export const rcCycle: Rule = {
   /** Field stores and reads for the Weak fix; the signature covers every offset the findings use, so they never go stale. */
   collectFileData(ctx) {
     // A one-shot scan rarely finds a cycle: the sites (a quarter of a scan's work) are read when a fix needs them.
-    if (ctx.settings.fieldSitesOnDemand) return { signature: 'on demand', data: SITES_ON_DEMAND };
+    if (ctx.settings.fieldSitesOnDemand) return { signature: 'on demand', data: sitesOnDemand() };
     const data = collectFieldSites(ctx.file.root);
     const fieldSpans = [...ctx.file.facts.structs.values()].map((s) => s.fields.map((f) => f.typeSpan.start).join(','));
     // A digest: the JSON of every file's sites, kept only to be compared, was ~9 MB after a registry scan.

@@ -432,7 +432,10 @@ export interface SitesOnDemand {
 
 export type FileSites = FieldSites | SitesOnDemand;
 
-export const SITES_ON_DEMAND: SitesOnDemand = Object.freeze({ onDemand: true as const });
+/** A new marker per collect: what was read for it from the file is cached on it, and a re-scan brings a new one. */
+export function sitesOnDemand(): SitesOnDemand {
+  return { onDemand: true };
+}
 
 export function isOnDemand(sites: FileSites): sites is SitesOnDemand {
   return 'onDemand' in sites;
