@@ -147,10 +147,10 @@ export interface EngineSettings {
   /** A parse that takes longer is abandoned and the file skipped. */
   parseTimeoutMs: number;
   /**
-   * A one-shot scan of files on disk: data only a rare fix needs (rc-cycle's field sites) is not collected per file
-   * but read from the file when that fix is built. Never for open documents (their text may differ from the disk).
+   * Files on disk checked once (a workspace scan): data only a rare fix needs (rc-cycle's field sites) is read from
+   * the file when that fix is built, and caches that only typing reuses are skipped. Never for open documents.
    */
-  fieldSitesOnDemand?: boolean;
+  checkedOnce?: boolean;
 }
 
 export const defaultSettings: EngineSettings = {

@@ -126,7 +126,9 @@ function collectFunctionItems(root: Node): FunctionItem[] {
     const lead = text.slice(top.leadStart ?? child.startIndex, child.startIndex);
     top.leadStart = undefined;
     if (type === 'function_item') {
-      if (!nestsDeeperThan(child)) out.push({ fn: child, impl: top.impl, prevEnd, context: [lead, top.header, ...(top.owners ? [top.owners] : [])].join('\u0001') });
+      const { header, owners } = top;
+      // Read only by caches (not in a one-shot scan): joined when asked.
+      if (!nestsDeeperThan(child)) out.push({ fn: child, impl: top.impl, prevEnd, get context() { return [lead, header, ...(owners ? [owners] : [])].join('\u0001'); } });
     } else if (type === 'impl_item' || type === 'trait_item' || type === 'mod_item') {
       const body = child.childForFieldName('body');
       if (!body) continue;

@@ -114,8 +114,8 @@ export class IsolatedChecker {
 
   constructor(settings: EngineSettings, private readonly includeText: boolean, rules: Rule[] = registry) {
     this.engine = new IsolatedEngine(withoutWorkspacePass(rules));
-    // Files on disk, checked once: rc-cycle reads field sites from the file only if a cycle's fix needs them.
-    this.engine.updateSettings({ ...settings, fieldSitesOnDemand: true });
+    // Files on disk, checked once: no typing caches; rc-cycle reads field sites from the file only if a fix needs them.
+    this.engine.updateSettings({ ...settings, checkedOnce: true });
     this.engine.onRuleError = (ruleId, _path, error) => this.ruleErrors.push({ ruleId, message: error instanceof Error ? error.message : String(error) });
   }
 

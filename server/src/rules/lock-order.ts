@@ -81,6 +81,7 @@ function shiftPair(p: LockPair, delta: number): LockPair {
 function cachedPairsOf(ctx: RuleContext, fn: Node, impl: Node | null, context?: string): LockPair[] {
   const fnText = fn.text;
   if (!mayNestLocks(fnText)) return [];
+  if (ctx.settings.checkedOnce) return pairsOf(ctx, fn, impl);
   // Lock identities depend on declarations anywhere (workspace version) and on `Self` (the impl header).
   const header = context ?? functionContext(fn, impl, ctx.file.text);
   const key = `${ctx.workspace.factsKey}\u0000${ctx.file.path}\u0000${ctx.file.crate.edition}\u0000${header}\u0000${fnText}`;

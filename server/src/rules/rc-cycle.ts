@@ -160,7 +160,7 @@ export const rcCycle: Rule = {
   /** Field stores and reads for the Weak fix; the signature covers every offset the findings use, so they never go stale. */
   collectFileData(ctx) {
     // A one-shot scan rarely finds a cycle: the sites (a quarter of a scan's work) are read when a fix needs them.
-    if (ctx.settings.fieldSitesOnDemand) return { signature: 'on demand', data: sitesOnDemand() };
+    if (ctx.settings.checkedOnce) return { signature: 'on demand', data: sitesOnDemand() };
     const data = collectFieldSites(ctx.file.root);
     const fieldSpans = [...ctx.file.facts.structs.values()].map((s) => s.fields.map((f) => f.typeSpan.start).join(','));
     // A digest: the JSON of every file's sites, kept only to be compared, was ~9 MB after a registry scan.

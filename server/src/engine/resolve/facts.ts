@@ -152,7 +152,9 @@ export function collectFacts(root: Node): FileFacts {
   const uses = moduleUseMaps(entries);
   const usesOf = (module: Node | null) => (module ? uses.modules!.get(module.startIndex) ?? uses : uses);
   const facts: FileFacts = { uses, structs: new Map(), aliases: new Map(), statics: new Map(), fnReturns: new Map(), signature: '' };
-  const signature: string[] = [];
+  // Fed item by item (no joined copy of every item's text): equal digests mean equal facts.
+  const digest = createHash('sha1');
+  const signature = { push: (part: string) => digest.update(part).update('\n') };
   // Statics and consts are read for their type only (never rewritten: no fix edits one), and a crate's thousands of
   // consts (libc, winapi) have a handful of types: one span-free TypeRef per written type and module.
   const staticTypes = new Map<string, TypeRef | undefined>();
@@ -212,6 +214,6 @@ export function collectFacts(root: Node): FileFacts {
     }
   }
   // A digest, not the text: item texts of a 2,900-file workspace held 6.5 M characters only to be compared.
-  facts.signature = createHash('sha1').update(signature.join('\n')).digest('base64');
+  facts.signature = digest.digest('base64');
   return facts;
 }
