@@ -191,15 +191,18 @@ const hasUnsafeKeyword = (node: Node) => node.children.some((c) => c?.type === '
 
 function candidatesOutsideFunctions(container: Node, out: Candidate[], depth: number): void {
   for (const child of container.namedChildren) {
-    if (!child || child.type === 'function_item') continue;
-    if (child.type === 'impl_item' || child.type === 'trait_item' || child.type === 'mod_item') {
-      if (child.type === 'impl_item' && hasUnsafeKeyword(child)) out.push({ name: 'impl', node: child });
-      if (child.type === 'trait_item' && hasUnsafeKeyword(child)) out.push({ name: 'api', node: child });
+    if (!child) continue;
+    const type = child.type;
+    // Every candidate's text says `unsafe` (a text test is far cheaper than reading the item's nodes).
+    if (type === 'function_item' || !child.text.includes('unsafe')) continue;
+    if (type === 'impl_item' || type === 'trait_item' || type === 'mod_item') {
+      if (type === 'impl_item' && hasUnsafeKeyword(child)) out.push({ name: 'impl', node: child });
+      if (type === 'trait_item' && hasUnsafeKeyword(child)) out.push({ name: 'api', node: child });
       const body = child.childForFieldName('body');
       if (body && depth < 64) candidatesOutsideFunctions(body, out, depth + 1);
-    } else if (child.type === 'function_signature_item') {
+    } else if (type === 'function_signature_item') {
       if (child.namedChildren.some((c) => c?.type === 'function_modifiers')) out.push({ name: 'api', node: child });
-    } else if (child.text.includes('unsafe')) {
+    } else {
       out.push(...query(UNSAFE_QUERY).captures(child));
     }
   }
