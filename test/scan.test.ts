@@ -108,3 +108,13 @@ test('an aborted scan stops early and leaves no worker behind', async () => {
   }
   assert.ok(seen < files.length, `stopped after ${seen} of ${files.length}`);
 });
+
+test('a file the editor opened during the scan keeps its buffer facts: the scan stores none for it', async () => {
+  const files = fixtureFiles();
+  const open = files[3];
+  const engine = new Engine();
+  const results = await collect(files, { threads: 2, engine, isOpen: (p) => p === open });
+  assert.equal(results.length, files.length);
+  assert.ok(!engine.workspace.hasFile(open), 'no facts from the disk for the open file');
+  assert.ok(engine.workspace.hasFile(files[4]));
+});

@@ -32,6 +32,8 @@ export interface ScanOptions {
   workerScript?: string;
   /** Filled in as the scan goes: how the work was split (for benchmarks and logs). */
   stats?: ScanStats;
+  /** A file the editor opened during the scan: its facts and rule data come from the buffer, not from the disk. */
+  isOpen?(path: string): boolean;
 }
 
 export interface ScanStats {
@@ -136,6 +138,7 @@ function askedResolvesElsewhere(engine: Engine, r: IsolatedResult): boolean {
 /** Facts and rule data of an isolated check go into the engine's workspace. */
 function absorb(engine: Engine, r: IsolatedResult, options: ScanOptions, strings: StringTable): void {
   for (const e of r.ruleErrors) options.onRuleError?.(e.ruleId, r.path, e.message);
+  if (options.isOpen?.(r.path)) return;
   if (r.facts) engine.workspace.setFacts(r.path, strings.share(r.facts));
   for (const [ruleId, data] of r.ruleData ?? []) engine.workspace.setRuleData(r.path, ruleId, strings.share(data));
 }
@@ -222,6 +225,8 @@ function publicResult(r: IsolatedResult): ScanResult {
 
 /** The second look, with every file's facts: read again (the file may have changed or gone). */
 function recheck(engine: Engine, filePath: string, options: ScanOptions): ScanResult {
+  // Opened meanwhile: the buffer's analysis rules, and checking the disk's text would replace its facts.
+  if (options.isOpen?.(filePath)) return { path: filePath, findings: [], skipped: 'skipped: open in the editor' };
   const read = readSource(filePath, engine.settings.maxFileBytes);
   if (isSkipped(read)) return { path: filePath, findings: [], skipped: read.skipped };
   const previous = engine.onRuleError;

@@ -175,6 +175,7 @@ export class WorkspaceScanner {
         if (!stopIfAsked()) progress.report(Math.floor((done / Math.max(1, total)) * 100), `checking ${done}/${total}`);
       },
       onRuleError: (ruleId, file, message) => this.hooks.log(`rule ${ruleId} failed on ${file}: ${message}`),
+      isOpen: (file) => this.hooks.isOpen(file),
     });
     for await (const result of results) {
       if (stopIfAsked()) break;
