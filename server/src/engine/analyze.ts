@@ -164,47 +164,58 @@ export class Engine {
   analyzeBodyEdit(file: SourceFile, previous: Snapshot, target: { fn: Node; impl: Node | null }, edit: BodyEdit, cache: Map<string, Cached>): { findings: Finding[]; snapshot: Snapshot } | undefined {
     if (this.stampFor(file) !== previous.stamp) return undefined;
     const rules = this.enabledRules();
+    const ruleData = this.updateRuleData(file, previous, target, edit, rules);
+    // Rule data that changed what other files see bumped the version: every cached result is stale.
+    if (!ruleData || this.stampFor(file) !== previous.stamp) return undefined;
+    const functions = this.refreshFunctions(file, previous.functions, target, edit, rules, cache);
+    const fileFindings = new Map<string, Finding[]>();
+    for (const rule of rules) if (rule.checkFile) fileFindings.set(rule.id, this.updateFileFindings(rule, file, previous, target, edit));
+    const snapshot: Snapshot = { stamp: previous.stamp, functions, fileFindings, ruleData, facts: file.facts };
+    return { findings: this.assemble(file, snapshot), snapshot };
+  }
+
+  /** Workspace rules' data of this file, updated for the edited function; undefined when a rule cannot (or throws). */
+  private updateRuleData(file: SourceFile, previous: Snapshot, target: { fn: Node; impl: Node | null }, edit: BodyEdit, rules: Rule[]): Map<string, RuleData> | undefined {
     const ctx = { file, workspace: this.workspace, settings: this.settings, report: () => {}, fn: target.fn, impl: target.impl };
     const updates: { rule: Rule; entry: RuleData; unchanged: boolean }[] = [];
     for (const rule of rules) {
       if (!rule.collectFileData) continue;
       const before = previous.ruleData.get(rule.id);
-      const update = before && rule.updateFileData?.(ctx, before, edit);
+      let update: ReturnType<NonNullable<Rule['updateFileData']>>;
+      try {
+        update = before && rule.updateFileData?.(ctx, before, edit);
+      } catch (error) {
+        this.onRuleError(rule.id, file.path, error);
+      }
       if (!update) return undefined;
       updates.push({ rule, ...update });
     }
-    const map = edit.map;
-    const ruleData = new Map<string, RuleData>();
     // Moved data replaces the stored data silently only if nothing else (a scan) stored other data meanwhile.
     const current = (u: { rule: Rule }) => this.workspace.ruleDataEntry(file.path, u.rule.id) === previous.ruleData.get(u.rule.id);
     const allMoved = updates.every((u) => u.unchanged && current(u));
+    const ruleData = new Map<string, RuleData>();
     for (const { rule, entry } of updates) {
       ruleData.set(rule.id, entry);
       if (allMoved) this.workspace.replaceRuleData(file.path, rule.id, entry);
       else this.workspace.setRuleData(file.path, rule.id, entry);
     }
-    if (allMoved) this.moveWorkspaceFindings(file.path, map);
-    // Rule data that changed what other files see bumped the version: every cached result is stale.
-    if (this.stampFor(file) !== previous.stamp) return undefined;
-    const functions = this.refreshFunctions(file, previous.functions, target, edit, rules, cache);
-    const fileFindings = new Map<string, Finding[]>();
-    for (const rule of rules) {
-      if (!rule.checkFile) continue;
-      const kept = previous.fileFindings.get(rule.id);
-      const fresh: Finding[] = [];
-      let updated = false;
-      if (kept && rule.updateFileFindings) this.runRule(rule, file, fresh, (c) => (updated = rule.updateFileFindings!({ ...c, fn: target.fn, impl: target.impl }, edit)));
-      if (updated) {
-        const outside = kept!.filter((f) => f.range.start < target.fn.startIndex || f.range.start >= edit.oldFnEnd);
-        fileFindings.set(rule.id, [...outside.map((f) => mapFinding(f, file.path, map)), ...this.unsuppressed(file, fresh)]);
-        continue;
-      }
-      const own: Finding[] = [];
-      this.runRule(rule, file, own, (c) => rule.checkFile!(c));
-      fileFindings.set(rule.id, this.unsuppressed(file, own));
+    if (allMoved) this.moveWorkspaceFindings(file.path, edit.map);
+    return ruleData;
+  }
+
+  /** A file rule's findings after an edit in one function: re-reported there and moved elsewhere, or all recomputed. */
+  private updateFileFindings(rule: Rule, file: SourceFile, previous: Snapshot, target: { fn: Node; impl: Node | null }, edit: BodyEdit): Finding[] {
+    const kept = previous.fileFindings.get(rule.id);
+    const fresh: Finding[] = [];
+    let updated = false;
+    if (kept && rule.updateFileFindings) this.runRule(rule, file, fresh, (c) => (updated = rule.updateFileFindings!({ ...c, fn: target.fn, impl: target.impl }, edit)));
+    if (kept && updated) {
+      const outside = kept.filter((f) => f.range.start < target.fn.startIndex || f.range.start >= edit.oldFnEnd);
+      return [...outside.map((f) => mapFinding(f, file.path, edit.map)), ...this.unsuppressed(file, fresh)];
     }
-    const snapshot: Snapshot = { stamp: previous.stamp, functions, fileFindings, ruleData, facts: file.facts };
-    return { findings: this.assemble(file, snapshot), snapshot };
+    const own: Finding[] = [];
+    this.runRule(rule, file, own, (c) => rule.checkFile!(c));
+    return this.unsuppressed(file, own);
   }
 
   /** The edited function re-analysed, findings that reach outside their function recomputed, the rest moved. */
