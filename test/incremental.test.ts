@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Engine } from '../server/src/engine/analyze';
-import { initParser, parse } from '../server/src/engine/parser';
+import { initParser, parse, type Tree } from '../server/src/engine/parser';
 import { functionContext, functionItems } from '../server/src/engine/syntax';
 import type { CrateInfo } from '../server/src/engine/crate';
 import type { Finding } from '../server/src/engine/rule';
@@ -70,6 +70,15 @@ function fresh(text: string): Finding[] {
   return new Engine().checkText('/ws/src/lib.rs', text, CRATE).findings;
 }
 
+function sameTree(tree: Tree, text: string): boolean {
+  const scratch = parse(text)!;
+  try {
+    return scratch.rootNode.toString() === tree.rootNode.toString();
+  } finally {
+    scratch.delete();
+  }
+}
+
 /** An engine that counts how many analyses took the fast path (else the comparison could pass without testing it). */
 function countingEngine(): { engine: Engine; fast: () => number } {
   const engine = new Engine();
@@ -93,7 +102,11 @@ function typeAndCompare(seed: number, edits: number): { analyses: number; fastEd
   const edit = (start: number, end: number, inserted: string, what: string) => {
     doc.applyChanges([{ start, end, text: inserted }]);
     text = text.slice(0, start) + inserted + text.slice(end);
-    assertSameFindings(doc.analyze().findings, fresh(text), what);
+    const findings = doc.analyze().findings;
+    // Tree-sitter's incremental re-parse of broken code can recover differently from a parse from scratch: then
+    // the two analyses read different trees, and only the engine's part can be compared, which is not this case.
+    if (!sameTree(doc.currentTree()!, text)) return;
+    assertSameFindings(findings, fresh(text), what);
     analyses++;
   };
   try {
@@ -119,6 +132,7 @@ function typeAndCompare(seed: number, edits: number): { analyses: number; fastEd
 for (const seed of [1, 2]) {
   test(`typing inside function bodies gives the same findings as a fresh analysis (seed ${seed})`, () => {
     const { analyses, fastEdits } = typeAndCompare(seed, 30);
+    assert.ok(analyses >= 40, `only ${analyses} analyses were compared (the others re-parsed to a different tree)`);
     assert.ok(fastEdits >= analyses / 3, `only ${fastEdits} of ${analyses} analyses took the fast path`);
   });
 }
