@@ -71,6 +71,12 @@ function requireParser(): Parser {
 }
 
 const INCREMENTAL_WITHOUT_TIMEOUT = 1 << 20;
+/**
+ * Real Rust parses at about 10,000 characters per ms; the slowest input the fuzzer knows (random ASCII) at about
+ * 270. A text shorter than the timeout times this rate (5× slower still) cannot run out of time: it parses without
+ * the progress callback, which alone costs ~10% of a parse.
+ */
+const SLOWEST_CHARS_PER_MS = 50;
 
 export interface ParseOptions {
   /** Give up after this many milliseconds; the result is then null. */
@@ -82,8 +88,10 @@ export function parse(text: string, oldTree?: Tree | null, options: ParseOptions
   const p = requireParser();
   // The progress callback crosses from WASM into JS thousands of times per parse (about 4 ms on a 400 KB file):
   // an incremental re-parse of a file under 1 MB cannot run long, so it goes without one.
-  if (!options.timeoutMs || (oldTree && text.length < INCREMENTAL_WITHOUT_TIMEOUT)) return p.parse(text, oldTree ?? null);
-  const deadline = performance.now() + options.timeoutMs;
+  const timeoutMs = options.timeoutMs;
+  const cannotTimeOut = !timeoutMs || text.length <= timeoutMs * SLOWEST_CHARS_PER_MS;
+  if (cannotTimeOut || (oldTree && text.length < INCREMENTAL_WITHOUT_TIMEOUT)) return p.parse(text, oldTree ?? null);
+  const deadline = performance.now() + timeoutMs;
   // The callback runs very often; reading the clock only every 64th call keeps an incremental re-parse cheap.
   let calls = 0;
   return p.parse(text, oldTree ?? null, {

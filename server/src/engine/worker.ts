@@ -5,7 +5,8 @@
 // it with every file's facts (see scan.ts).
 import { isMainThread, parentPort, workerData } from 'worker_threads';
 import { Engine } from './analyze';
-import { crateInfoFor } from './crate';
+import { dirname } from 'path';
+import { crateInfoFor, type CrateInfo } from './crate';
 import { initParser } from './parser';
 import type { FileFacts } from './resolve/facts';
 import type { EngineSettings, Finding, Rule } from './rule';
@@ -108,6 +109,8 @@ function withoutWorkspacePass(rules: Rule[]): Rule[] {
   return rules.map((r) => (r.checkWorkspace ? { ...r, checkWorkspace: undefined } : r));
 }
 
+const MAX_CRATE_FOLDERS = 4096;
+
 export class IsolatedChecker {
   private readonly engine: IsolatedEngine;
   private ruleErrors: { ruleId: string; message: string }[] = [];
@@ -117,6 +120,23 @@ export class IsolatedChecker {
     // Files on disk, checked once: no typing caches; rc-cycle reads field sites from the file only if a fix needs them.
     this.engine.updateSettings({ ...settings, checkedOnce: true });
     this.engine.onRuleError = (ruleId, _path, error) => this.ruleErrors.push({ ruleId, message: error instanceof Error ? error.message : String(error) });
+  }
+
+  /**
+   * One scan's crates by folder: every file would otherwise climb its folders and stat the manifest (about 1% of a
+   * scan). A checker lives for one scan, so a manifest edited meanwhile is read by the next one.
+   */
+  private readonly crates = new Map<string, CrateInfo>();
+
+  private crateOf(filePath: string): CrateInfo {
+    const folder = dirname(filePath);
+    let crate = this.crates.get(folder);
+    if (!crate) {
+      if (this.crates.size >= MAX_CRATE_FOLDERS) this.crates.clear();
+      crate = crateInfoFor(filePath);
+      this.crates.set(folder, crate);
+    }
+    return crate;
   }
 
   check(path: string): IsolatedResult {
@@ -129,7 +149,7 @@ export class IsolatedChecker {
     ws.asked = new Set();
     ws.captured = new Map();
     try {
-      const result = this.engine.checkText(path, read.text, crateInfoFor(path));
+      const result = this.engine.checkText(path, read.text, this.crateOf(path));
       const text = this.includeText ? { text: read.text, bom: read.bom } : {};
       if (result.skipped) return { path, findings: [], skipped: result.skipped, dependent: false, ruleErrors: this.ruleErrors, ...text };
       const asked = ws.foreign || ws.asked.size === 0 ? {} : { asked: [...ws.asked] };
