@@ -94,8 +94,16 @@ function structFacts(node: Node, uses: UseMap): StructFacts | undefined {
   return { ...base, kind: 'enum', fields };
 }
 
+/** An item with its kind, read once: every `type` read crosses into WASM. */
+interface ModuleItem {
+  item: Node;
+  type: string;
+  module: Node | null;
+  parentModule: Node | null;
+}
+
 /** Items of the file and of inline `mod` blocks, in order, each with the body of the `mod` it sits in (null: the file). */
-export function* itemsWithModule(container: Node): Generator<{ item: Node; module: Node | null; parentModule: Node | null }> {
+export function* itemsWithModule(container: Node): Generator<ModuleItem> {
   // Iterative (an explicit stack of child lists): 10,000 nested `mod`s must not overflow the stack.
   const stack: { children: (Node | null)[]; next: number; module: Node | null }[] = [{ children: container.namedChildren, next: 0, module: null }];
   while (stack.length) {
@@ -106,34 +114,35 @@ export function* itemsWithModule(container: Node): Generator<{ item: Node; modul
     }
     const child = top.children[top.next++];
     if (!child) continue;
-    if (child.type === 'mod_item') {
+    const type = child.type;
+    if (type === 'mod_item') {
       const body = child.childForFieldName('body');
       if (body) {
-        yield { item: child, module: body, parentModule: top.module };
+        yield { item: child, type, module: body, parentModule: top.module };
         stack.push({ children: body.namedChildren, next: 0, module: body });
       }
       continue;
     }
-    if (ITEM_KINDS.has(child.type)) yield { item: child, module: top.module, parentModule: null };
+    if (ITEM_KINDS.has(type)) yield { item: child, type, module: top.module, parentModule: null };
   }
 }
 
 export function* itemsOf(container: Node): Generator<Node> {
-  for (const { item } of itemsWithModule(container)) if (item.type !== 'mod_item') yield item;
+  for (const { item, type } of itemsWithModule(container)) if (type !== 'mod_item') yield item;
 }
 
 /**
  * Each inline `mod` has its own imports (it does not see the file's, except through `use super::*`);
  * its map hangs off the file's map, keyed by the start of the mod's body.
  */
-function moduleUseMaps(entries: { item: Node; module: Node | null; parentModule: Node | null }[]): UseMap {
+function moduleUseMaps(entries: ModuleItem[]): UseMap {
   const root = emptyUseMap();
   root.modules = new Map();
   const mapOf = (module: Node | null) => (module ? root.modules!.get(module.startIndex) ?? root : root);
-  for (const { item, module, parentModule } of entries) {
-    if (item.type === 'mod_item' && module) root.modules.set(module.startIndex, { names: new Map(), globs: [], parent: mapOf(parentModule), modules: root.modules });
+  for (const { type, module, parentModule } of entries) {
+    if (type === 'mod_item' && module) root.modules.set(module.startIndex, { names: new Map(), globs: [], parent: mapOf(parentModule), modules: root.modules });
   }
-  for (const { item, module } of entries) if (item.type === 'use_declaration') addUseDeclaration(item, mapOf(module));
+  for (const { item, type, module } of entries) if (type === 'use_declaration') addUseDeclaration(item, mapOf(module));
   return root;
 }
 
@@ -167,8 +176,8 @@ export function collectFacts(root: Node): FileFacts {
   // Which module an item sits in is part of its facts (its imports): a stray `}` can move items between modules.
   const modulePaths = new Map<number, string>();
   const pathOf = (module: Node | null) => (module ? modulePaths.get(module.id) ?? '?' : '');
-  for (const { item, module, parentModule } of entries) {
-    if (item.type === 'mod_item' && module) {
+  for (const { item, type, module, parentModule } of entries) {
+    if (type === 'mod_item' && module) {
       // Bounded: 10,000 nested `mod`s would otherwise make the paths quadratic in size.
       const parent = pathOf(parentModule);
       modulePaths.set(module.id, parent.length > MAX_MODULE_PATH ? parent : `${parent}::${item.childForFieldName('name')?.text ?? '?'}`);
@@ -177,7 +186,7 @@ export function collectFacts(root: Node): FileFacts {
     }
     const uses = usesOf(module);
     if (module) signature.push(pathOf(module));
-    switch (item.type) {
+    switch (type) {
       case 'use_declaration':
         signature.push(item.text);
         break;
@@ -203,11 +212,12 @@ export function collectFacts(root: Node): FileFacts {
         break;
       }
       case 'function_item': {
-        const name = item.childForFieldName('name');
-        const ret = typeFromNode(item.childForFieldName('return_type'), uses);
-        if (name && ret) {
-          facts.fnReturns.set(name.text, ret);
-          signature.push(`fn ${name.text} -> ${item.childForFieldName('return_type')?.text}`);
+        const returnType = item.childForFieldName('return_type');
+        const ret = returnType && typeFromNode(returnType, uses);
+        const name = ret && item.childForFieldName('name')?.text;
+        if (name) {
+          facts.fnReturns.set(name, ret);
+          signature.push(`fn ${name} -> ${returnType.text}`);
         }
         break;
       }
