@@ -12,6 +12,7 @@ import { functionContext, functionItems } from '../server/src/engine/syntax';
 import type { CrateInfo } from '../server/src/engine/crate';
 import type { Finding } from '../server/src/engine/rule';
 import { makeRandom, randomInt } from '../scripts/fuzz/inputs';
+import { OffsetShift } from '../server/src/engine/incremental';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 const CRATE: CrateInfo = { edition: '2021', dependencies: new Set(['tokio', 'parking_lot', 'futures', 'dashmap', 'spin', 'async_std', 'crossbeam_channel', 'flume']) };
@@ -210,3 +211,21 @@ for (const folder of ['rc-cycle/multi_file_parent_child', 'lock-order/flagged_ac
     }
   });
 }
+
+test('composed edit offset maps (OffsetShift) equal the edits applied one after another', () => {
+  const rand = makeRandom(5);
+  for (let run = 0; run < 200; run++) {
+    let shift = OffsetShift.identity;
+    const edits: { oldEnd: number; delta: number }[] = [];
+    for (let i = 0, n = 1 + randomInt(rand, 40); i < n; i++) {
+      const edit = { oldEnd: randomInt(rand, 300), delta: randomInt(rand, 7) - 3 };
+      edits.push(edit);
+      shift = shift.then(edit);
+    }
+    for (let offset = 0; offset < 320; offset++) {
+      const expected = edits.reduce((at, e) => (at >= e.oldEnd ? at + e.delta : at), offset);
+      assert.equal(shift.map(offset), expected, `offset ${offset} after ${JSON.stringify(edits)}`);
+    }
+  }
+  assert.ok(OffsetShift.identity.then({ oldEnd: 10, delta: 1 }).then({ oldEnd: 11, delta: -1 }).isIdentity, 'typing a character and deleting it');
+});

@@ -486,7 +486,7 @@ export class EngineDocument {
     const edit = bodyEdit(window, target.fn, this.analysedText);
     // An allow comment on the function's last line also covers the line after it (another item): re-read everything.
     if (edit.oldText.includes(ALLOW_MARK) || target.fn.text.includes(ALLOW_MARK)) return undefined;
-    const file = this.engine.makeSource(this.path, this.text, this.tree!, this.crate, this.lines, mapFacts(previous.facts, edit.start, edit.map));
+    const file = this.engine.makeSource(this.path, this.text, this.tree!, this.crate, this.lines, mapFacts(previous.facts, edit));
     this.engine.workspace.setFacts(this.path, file.facts);
     const result = this.engine.analyzeBodyEdit(file, previous, target, edit, this.cache);
     if (!result) return undefined;

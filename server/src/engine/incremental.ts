@@ -127,28 +127,98 @@ export function mapFinding(f: Finding, path: string, map: (offset: number) => nu
   };
 }
 
+/** One edit's offset map: `offset >= oldEnd ? offset + delta : offset` (offsets in the text before it). */
+export interface OffsetEdit {
+  oldEnd: number;
+  delta: number;
+}
+
+/**
+ * Several edits' offset maps composed, as shifts over pieces of the original offsets: piece i covers
+ * [starts[i], starts[i + 1]) and adds shifts[i]. Typing in one place keeps two pieces; typing a character and
+ * deleting it again gives the identity back.
+ */
+export class OffsetShift {
+  static readonly identity = new OffsetShift([-Infinity], [0]);
+
+  private constructor(private readonly starts: number[], private readonly shifts: number[]) {}
+
+  get pieces(): number {
+    return this.starts.length;
+  }
+
+  get isIdentity(): boolean {
+    return this.shifts.every((s) => s === 0);
+  }
+
+  /** The shift at an original offset. */
+  at(offset: number): number {
+    let low = 0;
+    let high = this.starts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (this.starts[mid] <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return this.shifts[low];
+  }
+
+  map(offset: number): number {
+    return offset + this.at(offset);
+  }
+
+  /** This map followed by one more edit's. */
+  then({ oldEnd, delta }: OffsetEdit): OffsetShift {
+    if (delta === 0) return this;
+    const starts: number[] = [];
+    const shifts: number[] = [];
+    const push = (start: number, shift: number) => {
+      if (shifts.length && shifts[shifts.length - 1] === shift) return;
+      starts.push(start);
+      shifts.push(shift);
+    };
+    for (let i = 0; i < this.starts.length; i++) {
+      const from = this.starts[i];
+      const to = i + 1 < this.starts.length ? this.starts[i + 1] : Infinity;
+      const shift = this.shifts[i];
+      // Within this piece an offset x is at x + shift after the earlier edits: moved again when that is past oldEnd.
+      const threshold = oldEnd - shift;
+      if (threshold <= from) push(from, shift + delta);
+      else if (threshold >= to) push(from, shift);
+      else {
+        push(from, shift);
+        push(threshold, shift + delta);
+      }
+    }
+    return new OffsetShift(starts, shifts);
+  }
+}
+
 /**
  * A map holding another map's values moved by edits, each moved when first read: typing reads a few of a large
- * file's structs, not all of them. Moves compose (one per keystroke); past MAX_PENDING_MOVES they are applied to
- * everything once, so reads stay cheap and no chain of maps grows.
+ * file's structs, not all of them. Moves compose into one OffsetShift (one per keystroke), so a read costs one
+ * move however long the typing went on, and nothing is moved all at once (that was a spike every 17 keystrokes).
+ * Only when the edits leave more than MAX_SHIFT_PIECES separately shifted pieces is everything moved once.
  */
 export class MovedMap<K, V> extends Map<K, V> {
-  private constructor(private readonly base: Map<K, V>, private readonly moves: ((value: V) => V)[]) {
+  private constructor(private readonly base: Map<K, V>, private readonly shift: OffsetShift, private readonly move: (value: V, shift: OffsetShift) => V) {
     super();
   }
 
-  static of<K, V>(source: Map<K, V>, move: (value: V) => V): Map<K, V> {
-    const base = source instanceof MovedMap ? (source as MovedMap<K, V>).base : source;
-    const moves = source instanceof MovedMap ? [...(source as MovedMap<K, V>).moves, move] : [move];
-    const moved = new MovedMap(base, moves);
-    return moves.length > MAX_PENDING_MOVES ? new Map(moved) : moved;
+  /** `source` with one more edit applied; `move` copies a value with its offsets mapped (or returns it when unshifted). */
+  static of<K, V>(source: Map<K, V>, edit: OffsetEdit, move: (value: V, shift: OffsetShift) => V): Map<K, V> {
+    const moved = source instanceof MovedMap ? (source as MovedMap<K, V>) : undefined;
+    const base = moved ? moved.base : source;
+    const shift = (moved ? moved.shift : OffsetShift.identity).then(edit);
+    if (shift.isIdentity) return base;
+    const next = new MovedMap(base, shift, move);
+    return shift.pieces > MAX_SHIFT_PIECES ? new Map(next) : next;
   }
 
   override get(key: K): V | undefined {
     if (super.has(key)) return super.get(key);
     if (!this.base.has(key)) return undefined;
-    let value = this.base.get(key) as V;
-    for (const move of this.moves) value = move(value);
+    const value = this.move(this.base.get(key) as V, this.shift);
     super.set(key, value);
     return value;
   }
@@ -182,24 +252,33 @@ export class MovedMap<K, V> extends Map<K, V> {
   }
 }
 
-const MAX_PENDING_MOVES = 16;
+const MAX_SHIFT_PIECES = 256;
 
 /**
- * A file's facts with every offset moved by an edit that starts at `start`. A copy, never an update in place:
- * findings and fixes may hold the very span objects the old facts have. What lies before the edit is shared.
+ * A file's facts with every offset moved by an edit inside a function body. A copy, never an update in place:
+ * findings and fixes may hold the very span objects the old facts have. Facts come from items outside function
+ * bodies, so no value straddles an edit: a value whose start is not shifted is shared as it is.
  */
-export function mapFacts(facts: FileFacts, start: number, map: (offset: number) => number): FileFacts {
-  const span = <T extends { start: number; end: number }>(s: T): T => (s.start < start ? s : { ...s, start: map(s.start), end: map(s.end) });
-  const type = (t: TypeRef | undefined): TypeRef | undefined =>
-    !t || !t.node || t.node.start < start ? t : { ...t, node: span(t.node), base: t.base && span(t.base), args: t.args.map((a) => type(a)!) };
+export function mapFacts(facts: FileFacts, edit: OffsetEdit & { map: (offset: number) => number }): FileFacts {
+  const spanMover = (shift: OffsetShift) => <T extends { start: number; end: number }>(s: T): T => (shift.at(s.start) === 0 ? s : { ...s, start: shift.map(s.start), end: shift.map(s.end) });
+  const typeMover = (shift: OffsetShift) => {
+    const span = spanMover(shift);
+    const type = (t: TypeRef | undefined): TypeRef | undefined =>
+      !t || !t.node || shift.at(t.node.start) === 0 ? t : { ...t, node: span(t.node), base: t.base && span(t.base), args: t.args.map((a) => type(a)!) };
+    return type;
+  };
   return {
     ...facts,
-    uses: mapUses(facts.uses, map),
-    structs: MovedMap.of(facts.structs, (s: StructFacts) =>
-      s.span.start < start ? s : { ...s, span: span(s.span), fields: s.fields.map((f) => ({ ...f, typeSpan: span(f.typeSpan), nameSpan: span(f.nameSpan), type: type(f.type) })) }),
-    aliases: MovedMap.of(facts.aliases, (a) => ({ ...a, type: type(a.type) })),
-    statics: MovedMap.of(facts.statics, (s) => (s.span.start < start ? s : { ...s, span: span(s.span), type: type(s.type) })),
-    fnReturns: MovedMap.of(facts.fnReturns, (t) => type(t)!),
+    uses: mapUses(facts.uses, edit.map),
+    structs: MovedMap.of(facts.structs, edit, (s: StructFacts, shift) => {
+      if (shift.at(s.span.start) === 0) return s;
+      const span = spanMover(shift);
+      const type = typeMover(shift);
+      return { ...s, span: span(s.span), fields: s.fields.map((f) => ({ ...f, typeSpan: span(f.typeSpan), nameSpan: span(f.nameSpan), type: type(f.type) })) };
+    }),
+    aliases: MovedMap.of(facts.aliases, edit, (a, shift) => ({ ...a, type: typeMover(shift)(a.type) })),
+    statics: MovedMap.of(facts.statics, edit, (s, shift) => (shift.at(s.span.start) === 0 ? s : { ...s, span: spanMover(shift)(s.span), type: typeMover(shift)(s.type) })),
+    fnReturns: MovedMap.of(facts.fnReturns, edit, (t, shift) => typeMover(shift)(t)!),
   };
 }
 
