@@ -13,6 +13,7 @@ import type { CrateInfo } from '../server/src/engine/crate';
 import type { Finding } from '../server/src/engine/rule';
 import { makeRandom, randomInt } from '../scripts/fuzz/inputs';
 import { OffsetShift } from '../server/src/engine/incremental';
+import { movedSites, type FieldSite, type FieldSites } from '../server/src/engine/resolve/field-sites';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 const CRATE: CrateInfo = { edition: '2021', dependencies: new Set(['tokio', 'parking_lot', 'futures', 'dashmap', 'spin', 'async_std', 'crossbeam_channel', 'flume']) };
@@ -228,4 +229,34 @@ test('composed edit offset maps (OffsetShift) equal the edits applied one after 
     }
   }
   assert.ok(OffsetShift.identity.then({ oldEnd: 10, delta: 1 }).then({ oldEnd: 11, delta: -1 }).isIdentity, 'typing a character and deleting it');
+});
+
+test('field sites moved by many edits in many functions equal the edits applied one after another', () => {
+  const rand = makeRandom(11);
+  const site = (start: number, lineStart: number): FieldSite => ({ field: 'f', kind: 'access', onSelf: false, chain: [], resultUsed: false, start, end: start + 1, lineStart, indent: '' });
+  for (let run = 0; run < 40; run++) {
+    // Sites in "functions" of 100 characters: [100k, 100k + 100), sites at 10 + 10j, line starts 3 before.
+    let expected: FieldSite[] = [];
+    for (let k = 0; k < 30; k++) for (let j = 0; j < 8; j++) expected.push(site(100 * k + 10 + 10 * j, 100 * k + 7 + 10 * j));
+    let data: FieldSites = { sites: expected, complete: true, useInsertAt: 0, modules: [], weakIncompatibleDerives: {} };
+    const fnStarts = Array.from({ length: 30 }, (_, k) => 100 * k);
+    const fnEnds = fnStarts.map((s) => s + 100);
+    for (let i = 0; i < 300; i++) {
+      const k = randomInt(rand, 30);
+      const start = fnStarts[k];
+      const oldEnd = fnEnds[k];
+      const editStart = start + 5 + randomInt(rand, 80);
+      const delta = randomInt(rand, 5) - 2;
+      const editEnd = delta < 0 ? editStart - delta : editStart;
+      const map = (offset: number) => (offset >= editEnd ? offset + delta : offset);
+      const fresh = Array.from({ length: randomInt(rand, 4) }, (_, j) => site(start + 10 + 20 * j, start + 8 + 20 * j));
+      expected = [...expected.filter((s) => s.start < start), ...fresh, ...expected.filter((s) => s.start >= oldEnd).map((s) => ({ ...s, start: s.start + delta, end: s.end + delta, lineStart: map(s.lineStart) }))];
+      data = movedSites(data, { start, oldEnd, fresh, delta, map, editEnd });
+      for (let j = 0; j < 30; j++) {
+        if (fnStarts[j] >= editEnd) fnStarts[j] += delta;
+        if (fnEnds[j] >= editEnd) fnEnds[j] += delta;
+      }
+      if (i % 37 === 0 || i === 299) assert.deepEqual(data.sites.map((s) => [s.start, s.end, s.lineStart]), expected.map((s) => [s.start, s.end, s.lineStart]), `run ${run}, move ${i}`);
+    }
+  }
 });

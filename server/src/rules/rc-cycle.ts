@@ -175,7 +175,7 @@ export const rcCycle: Rule = {
     const start = ctx.fn.startIndex;
     const before = cachedFunctionSites(ctx.impl, edit.oldText, ctx.file.text, start);
     const unchanged = !!before && JSON.stringify(mapOffsets(before, edit.map)) === JSON.stringify(fresh.sites);
-    const next = movedSites(data, { start, oldEnd: edit.oldFnEnd, fresh: fresh.sites, delta: edit.delta, map: edit.map });
+    const next = movedSites(data, { start, oldEnd: edit.oldFnEnd, fresh: fresh.sites, delta: edit.delta, map: edit.map, editEnd: edit.oldEnd });
     // Not a digest of the data (that costs more than the update): a later full collect compares unequal once.
     return { entry: { signature: `~${++updates}`, data: next }, unchanged };
   },

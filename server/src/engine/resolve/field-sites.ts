@@ -4,6 +4,7 @@
 import type { Node } from '../parser';
 import { parse, query } from '../parser';
 import { implHeader } from '../syntax';
+import { OffsetShift } from '../incremental';
 
 export type ValueShape =
   | { kind: 'none' | 'default' | 'rcnew' | 'other'; start: number; end: number }
@@ -322,32 +323,75 @@ export interface SitesMove {
   fresh: FieldSite[];
   delta: number;
   map: (offset: number) => number;
+  /** Where the edit's own offset map starts moving offsets (`map` is `offset >= editEnd ? offset + delta : offset`). */
+  editEnd: number;
 }
 
-/** Moves not yet applied to a file's sites: applied together when the workspace check reads them. */
-const pendingMoves = new WeakMap<FieldSites, { base: FieldSite[]; moves: SitesMove[] }>();
-const MAX_PENDING_MOVES = 64;
+/**
+ * A run of sites still in a file after typing: source[from, to), each moved by `shift` (the edits since the run's
+ * sites were collected). Edits keep runs in order: the edited function's run is dropped, its fresh sites become a
+ * new run, and runs after it take the edit's shift. Typing in one function keeps the number of runs constant.
+ */
+interface SitesRun {
+  source: FieldSite[];
+  from: number;
+  to: number;
+  shift: OffsetShift;
+}
 
-/** Applies the moves in order on light entries (offsets only), then copies each moved site once. */
-function applyMoves(base: FieldSite[], moves: SitesMove[]): FieldSite[] {
-  type Entry = { site: FieldSite; start: number; delta: number; lineStart: number };
-  const entry = (site: FieldSite): Entry => ({ site, start: site.start, delta: 0, lineStart: site.lineStart });
-  let entries = base.map(entry);
-  for (const m of moves) {
-    const before: Entry[] = [];
-    const after: Entry[] = [];
-    for (const e of entries) {
-      if (e.start < m.start) before.push(e);
-      else if (e.start >= m.oldEnd) {
-        e.start += m.delta;
-        e.delta += m.delta;
-        e.lineStart = m.map(e.lineStart);
-        after.push(e);
-      }
+/** Runs not yet copied into a plain array: copied when the workspace check reads a file's sites. */
+const pendingRuns = new WeakMap<FieldSites, SitesRun[]>();
+/** More runs than this (typing in that many functions) and the sites are copied once, into one run. */
+const MAX_RUNS = 128;
+
+/** The runs after one more move: O(runs + log sites), whatever the number of sites. */
+function runsAfter(runs: SitesRun[], move: SitesMove): SitesRun[] {
+  const edit = { oldEnd: move.editEnd, delta: move.delta };
+  const out: SitesRun[] = [];
+  const keep = (run: SitesRun, from: number, to: number, moved: boolean) => {
+    if (from < to) out.push({ ...run, from, to, shift: moved ? run.shift.then(edit) : run.shift });
+  };
+  let placed = false;
+  for (const run of runs) {
+    // Within a run every site has the same shift, so current offsets are sorted: cut where the function starts and ends.
+    const lo = firstAtOrAfter(run, move.start);
+    const hi = Math.max(lo, firstAtOrAfter(run, move.oldEnd));
+    keep(run, run.from, lo, false);
+    if (lo < run.to && !placed) {
+      if (move.fresh.length) out.push({ source: move.fresh, from: 0, to: move.fresh.length, shift: OffsetShift.identity });
+      placed = true;
     }
-    entries = [...before, ...m.fresh.map(entry), ...after];
+    keep(run, hi, run.to, true);
   }
-  return entries.map((e) => (e.delta === 0 && e.lineStart === e.site.lineStart ? e.site : { ...shiftSite(e.site, e.delta), lineStart: e.lineStart }));
+  // Every site was before the function: its fresh sites come last.
+  if (!placed && move.fresh.length) out.push({ source: move.fresh, from: 0, to: move.fresh.length, shift: OffsetShift.identity });
+  return out;
+}
+
+/** Index of the first site of the run whose current start is at or after `offset`. */
+function firstAtOrAfter(run: SitesRun, offset: number): number {
+  let low = run.from;
+  let high = run.to;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (run.shift.map(run.source[mid].start) < offset) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/** The runs' sites as one array, each moved site copied once. */
+function sitesOf(runs: SitesRun[]): FieldSite[] {
+  const out: FieldSite[] = [];
+  for (const run of runs) {
+    for (let i = run.from; i < run.to; i++) {
+      const site = run.source[i];
+      const delta = run.shift.at(site.start);
+      const lineStart = run.shift.map(site.lineStart);
+      out.push(delta === 0 && lineStart === site.lineStart ? site : { ...shiftSite(site, delta), lineStart });
+    }
+  }
+  return out;
 }
 
 /**
@@ -355,15 +399,14 @@ function applyMoves(base: FieldSite[], moves: SitesMove[]): FieldSite[] {
  * large file) moved when first read, which is only when the workspace findings are recomputed.
  */
 export function movedSites(data: FieldSites, move: SitesMove): FieldSites {
-  const pending = pendingMoves.get(data) ?? { base: data.sites, moves: [] };
-  const next = { base: pending.base, moves: [...pending.moves, move] };
+  const runs = runsAfter(pendingRuns.get(data) ?? [{ source: data.sites, from: 0, to: data.sites.length, shift: OffsetShift.identity }], move);
   const { map } = move;
   const derives = Object.fromEntries(Object.entries(data.weakIncompatibleDerives).map(([name, d]) => [name, { ...d, lineStart: map(d.lineStart) }]));
   const rest = { complete: data.complete, useInsertAt: map(data.useInsertAt), modules: data.modules.map((m) => ({ start: map(m.start), end: map(m.end) })), weakIncompatibleDerives: derives };
-  if (next.moves.length > MAX_PENDING_MOVES) return { ...rest, sites: applyMoves(next.base, next.moves) };
+  if (runs.length > MAX_RUNS) return { ...rest, sites: sitesOf(runs) };
   let sites: FieldSite[] | undefined;
-  const moved = Object.defineProperty(rest, 'sites', { enumerable: true, get: () => (sites ??= applyMoves(next.base, next.moves)) }) as FieldSites;
-  pendingMoves.set(moved, next);
+  const moved = Object.defineProperty(rest, 'sites', { enumerable: true, get: () => (sites ??= sitesOf(runs)) }) as FieldSites;
+  pendingRuns.set(moved, runs);
   return moved;
 }
 
