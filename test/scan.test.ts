@@ -99,6 +99,26 @@ test('a file that keeps its worker busy past the bound is skipped; the others ar
   }
 });
 
+test('the file a worker is stuck on is the one skipped, though results travel in batches', async () => {
+  // Fast files before the slow one in the same batch are finished but not yet sent when the bound runs out.
+  const names = Array.from({ length: 12 }, (_, i) => `ok${String(i).padStart(2, '0')}.rs`);
+  const entries: [string, string][] = names.map((n, i) => [n, `fn f${i}(v: Vec<u8>) { std::mem::forget(v); }\n`]);
+  entries.splice(4, 0, ['ok03b.rs', `async fn f() { ${'a.b()'.repeat(600_000)}; }\n`]);
+  const { dir, paths } = tempWorkspace(Object.fromEntries(entries));
+  assert.equal(path.basename(paths[4]), 'ok03b.rs');
+  try {
+    const engine = new Engine();
+    engine.updateSettings({ parseTimeoutMs: 600_000, maxFileBytes: 10_000_000 });
+    const results = await collect(paths, { threads: 2, engine, fileTimeoutMs: 1500 });
+    const skipped = results.filter((r) => r.skipped);
+    assert.deepEqual(skipped.map((r) => path.basename(r.path)), ['ok03b.rs']);
+    assert.match(skipped[0].skipped!, /took longer than 1500 ms/);
+    assert.equal(results.filter((r) => r.findings.some((f) => f.ruleId === 'mem-forget')).length, 12);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('an aborted scan stops early and leaves no worker behind', async () => {
   const files = fixtureFiles();
   const controller = new AbortController();

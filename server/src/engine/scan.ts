@@ -13,7 +13,7 @@ import { crateInfoFor } from './crate';
 import { initParser } from './parser';
 import type { EngineSettings, Rule } from './rule';
 import { rules as registry } from '../rules';
-import { checkGuarded, internalError, IsolatedChecker, type AskedKind, type FromWorker, type IsolatedResult, type ToWorker, type WorkerOptions } from './worker';
+import { checkGuarded, internalError, IsolatedChecker, WorkerProgress, type AskedKind, type FromWorker, type IsolatedResult, type ToWorker, type WorkerOptions } from './worker';
 import { isSkipped, readSource } from '../cli/read';
 
 export interface ScanOptions {
@@ -56,8 +56,11 @@ const BATCH_FILES = 8;
 const BATCH_BYTES = 512 * 1024;
 /** Workers that die before they are ready this often: the scan goes on in this thread. */
 const MAX_FAILED_STARTS = 3;
-/** A worker gets its next batch when this few files of the last one are left (it never waits for work). */
-const REFILL_AT = 2;
+/**
+ * A worker gets its next batch while it still has a batch and this many files more to check: results come back a
+ * batch at a time, so it must hold a batch in reserve never to wait for work.
+ */
+const REFILL_AT = BATCH_FILES + 2;
 
 /**
  * Checks `paths` and yields one result per path, in the order given. Facts of every file end up in
@@ -281,8 +284,11 @@ interface Slot {
   /** Indices sent and not yet answered, in the order the worker checks them. */
   inflight: number[];
   ready: boolean;
-  /** When the worker started on inflight[0]. */
-  since: number;
+  /** When the worker was started (for one that never gets ready). */
+  spawned: number;
+  /** Results received from it so far. */
+  answered: number;
+  progress: WorkerProgress;
 }
 
 /** Hands out batches to workers, collects results in arrival order, and enforces the per-file bound. */
@@ -346,11 +352,13 @@ class WorkerPool {
   }
 
   private spawn(): void {
-    const workerData: WorkerOptions = { kind: 'blindspot-scan', settings: this.settings, includeText: !!this.options.includeText };
+    const buffer = new SharedArrayBuffer(WorkerProgress.BYTES);
+    const epoch = Date.now();
+    const workerData: WorkerOptions = { kind: 'blindspot-scan', settings: this.settings, includeText: !!this.options.includeText, progress: buffer, epoch };
     const worker = this.script.endsWith('.ts')
       ? new Worker(`require(${JSON.stringify(require.resolve(TSX_CJS))}); require(${JSON.stringify(this.script)});`, { eval: true, workerData })
       : new Worker(this.script, { workerData });
-    const slot: Slot = { worker, inflight: [], ready: false, since: Date.now() };
+    const slot: Slot = { worker, inflight: [], ready: false, spawned: epoch, answered: 0, progress: new WorkerProgress(buffer, epoch) };
     this.slots.add(slot);
     worker.on('message', (message: FromWorker) => this.onMessage(slot, message));
     worker.on('error', (error) => this.retire(slot, `internal error: ${error.message}`));
@@ -361,13 +369,15 @@ class WorkerPool {
     if ('fatal' in message) return this.retire(slot, `internal error: ${message.fatal}`);
     if ('ready' in message) {
       slot.ready = true;
-      slot.since = Date.now();
       return this.refill(slot);
     }
-    const index = slot.inflight.shift();
-    if (index === undefined) return;
-    slot.since = Date.now();
-    this.deliver(index, message.result);
+    for (const result of message.results) {
+      const index = slot.inflight.shift();
+      if (index === undefined) break;
+      slot.answered++;
+      this.arrived.push([index, result]);
+    }
+    this.notify();
     this.refill(slot);
   }
 
@@ -380,7 +390,6 @@ class WorkerPool {
       batch.push(i);
       bytes += sizeOf(this.paths[i]);
     }
-    if (slot.inflight.length === 0) slot.since = Date.now();
     slot.inflight.push(...batch);
     slot.worker.postMessage({ paths: batch.map((i) => this.paths[i]) } satisfies ToWorker);
   }
@@ -388,18 +397,29 @@ class WorkerPool {
   private enforceTimeout(): void {
     const now = Date.now();
     for (const slot of this.slots) {
-      if (slot.inflight.length && now - slot.since > this.timeoutMs) this.retire(slot, `skipped: checking took longer than ${this.timeoutMs} ms`);
+      const since = this.current(slot) === undefined ? slot.spawned : slot.progress.since;
+      if (slot.inflight.length && now - since > this.timeoutMs) this.retire(slot, `skipped: checking took longer than ${this.timeoutMs} ms`);
     }
   }
 
-  /** Stops a worker: its current file is skipped with `reason`, the rest go back to the queue, a fresh worker takes over. */
+  /** Where in `inflight` the file the worker is checking sits; undefined between files (or before the first). */
+  private current(slot: Slot): number | undefined {
+    const position = slot.progress.started - slot.answered - 1;
+    return position >= 0 && position < slot.inflight.length ? position : undefined;
+  }
+
+  /**
+   * Stops a worker: the file it is checking is skipped with `reason`; the others it held, finished but not yet sent
+   * or not started, go back to the queue; a fresh worker takes over.
+   */
   private retire(slot: Slot, reason: string): void {
     if (!this.slots.delete(slot)) return;
     slot.worker.removeAllListeners();
     void slot.worker.terminate();
-    const [current, ...rest] = slot.inflight;
+    const position = this.current(slot) ?? 0;
+    const current = slot.inflight[position];
     if (current !== undefined) this.deliver(current, { path: this.paths[current], findings: [], skipped: reason, dependent: false, ruleErrors: [] });
-    this.queue.unshift(...rest);
+    this.queue.unshift(...slot.inflight.filter((_, i) => i !== position));
     if (!slot.ready) this.failedStarts++;
     if (this.queue.length > 0 && this.failedStarts < MAX_FAILED_STARTS) this.spawn();
     this.notify();

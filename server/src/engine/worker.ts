@@ -175,35 +175,92 @@ export function internalError(error: unknown): string {
 
 /** Messages between scan.ts and a worker. */
 export type ToWorker = { paths: string[] };
-export type FromWorker = { result: IsolatedResult } | { ready: true } | { fatal: string };
+export type FromWorker = { results: IsolatedResult[] } | { ready: true } | { fatal: string };
 
 export interface WorkerOptions {
   kind: 'blindspot-scan';
   settings: EngineSettings;
   includeText: boolean;
+  /** Progress the scan's watchdog reads (see WorkerProgress). */
+  progress: SharedArrayBuffer;
+  /** `Date.now()` that progress times count from. */
+  epoch: number;
 }
+
+/**
+ * What a worker is doing, in memory the scan thread reads without a message: how many files it has started, and
+ * when it started the last one (ms after the epoch). Results travel in batches, so the watchdog cannot tell the
+ * current file from the messages alone.
+ */
+export class WorkerProgress {
+  static readonly BYTES = 8;
+  private readonly cells: Int32Array;
+
+  constructor(buffer: SharedArrayBuffer, private readonly epoch: number) {
+    this.cells = new Int32Array(buffer);
+  }
+
+  start(): void {
+    Atomics.store(this.cells, 1, Date.now() - this.epoch);
+    Atomics.add(this.cells, 0, 1);
+  }
+
+  get started(): number {
+    return Atomics.load(this.cells, 0);
+  }
+
+  /** When the file in progress started (Date.now() time). */
+  get since(): number {
+    return this.epoch + Atomics.load(this.cells, 1);
+  }
+}
+
+/** Results go back together once this long has passed (progress bars move) or the batch is done. */
+const FLUSH_AFTER_MS = 50;
 
 function serve(options: WorkerOptions): void {
   const port = parentPort!;
+  const progress = new WorkerProgress(options.progress, options.epoch);
+  const post = (results: IsolatedResult[]) => {
+    try {
+      port.postMessage({ results } satisfies FromWorker);
+    } catch {
+      // Rule data that cannot cross threads: the main thread checks such a file itself.
+      port.postMessage({ results: results.map(cloneable) } satisfies FromWorker);
+    }
+  };
   initParser().then(
     () => {
       const checker = new IsolatedChecker(options.settings, options.includeText);
       port.on('message', (message: ToWorker) => {
+        // One message per batch, not per file: every message wakes the scan thread, which competes for the cores.
+        let pending: IsolatedResult[] = [];
+        let flushed = Date.now();
         for (const path of message.paths) {
-          let result: IsolatedResult;
-          result = checkGuarded(checker, path);
-          try {
-            port.postMessage({ result } satisfies FromWorker);
-          } catch {
-            // Rule data that cannot cross threads: the main thread checks this file itself.
-            port.postMessage({ result: { ...result, facts: undefined, ruleData: undefined, dependent: true } } satisfies FromWorker);
+          if (pending.length && Date.now() - flushed >= FLUSH_AFTER_MS) {
+            post(pending);
+            pending = [];
+            flushed = Date.now();
           }
+          progress.start();
+          pending.push(checkGuarded(checker, path));
         }
+        if (pending.length) post(pending);
       });
       port.postMessage({ ready: true } satisfies FromWorker);
     },
     (error) => port.postMessage({ fatal: String(error) } satisfies FromWorker),
   );
+}
+
+/** The result itself if it can be posted, else without its facts and rule data (then marked dependent). */
+function cloneable(result: IsolatedResult): IsolatedResult {
+  try {
+    structuredClone(result);
+    return result;
+  } catch {
+    return { ...result, facts: undefined, ruleData: undefined, dependent: true };
+  }
 }
 
 if (!isMainThread && (workerData as WorkerOptions | undefined)?.kind === 'blindspot-scan') serve(workerData as WorkerOptions);
