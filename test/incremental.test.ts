@@ -95,16 +95,18 @@ function countingEngine(): { engine: Engine; fast: () => number } {
 }
 
 /** Random edits inside function bodies, each compared; most are undone again (compared too), like typing and deleting. */
-function typeAndCompare(seed: number, edits: number): { analyses: number; fastEdits: number } {
+function typeAndCompare(seed: number, edits: number): { analyses: number; fastEdits: number; restored: number } {
   let text = joinedFixtures();
   const rand = makeRandom(seed);
   const { engine, fast } = countingEngine();
   const doc = engine.openDocument('/ws/src/lib.rs', text, CRATE);
   let analyses = 0;
+  let restored = 0;
   const edit = (start: number, end: number, inserted: string, what: string) => {
     doc.applyChanges([{ start, end, text: inserted }]);
     text = text.slice(0, start) + inserted + text.slice(end);
     const findings = doc.analyze().findings;
+    if (doc.lastScope === 'restored') restored++;
     // Tree-sitter's incremental re-parse of broken code can recover differently from a parse from scratch: then
     // the two analyses read different trees, and only the engine's part can be compared, which is not this case.
     if (!sameTree(doc.currentTree()!, text)) return;
@@ -128,14 +130,16 @@ function typeAndCompare(seed: number, edits: number): { analyses: number; fastEd
   } finally {
     doc.dispose();
   }
-  return { analyses, fastEdits: fast() };
+  return { analyses, fastEdits: fast(), restored };
 }
 
 for (const seed of [1, 2]) {
   test(`typing inside function bodies gives the same findings as a fresh analysis (seed ${seed})`, () => {
-    const { analyses, fastEdits } = typeAndCompare(seed, 30);
+    const { analyses, fastEdits, restored } = typeAndCompare(seed, 30);
     assert.ok(analyses >= 40, `only ${analyses} analyses were compared (the others re-parsed to a different tree)`);
     assert.ok(fastEdits >= analyses / 3, `only ${fastEdits} of ${analyses} analyses took the fast path`);
+    // Undoing an edit that broke the parse outside its function brings back an analysed text: reused, and compared.
+    assert.ok(restored > 0, 'no undo reused the analysis of the text before');
   });
 }
 

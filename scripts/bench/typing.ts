@@ -70,6 +70,8 @@ export interface TypingFigures {
   findings: number;
   /** Timed edits analysed by the fast path (one function); the rest changed the parse outside it. */
   functionScoped: number;
+  /** Of the rest, edits that brought back the text before a whole-file analysis (an undo): its analysis was reused. */
+  restored: number;
 }
 
 /** `edits` timed edits: an `x` typed at a site, then deleted again, at edits/2 sites spread over the file. */
@@ -80,6 +82,7 @@ export function benchTyping(engine: Engine, text: string, edits = 200, seed = 8)
   let bareText = text;
   const analyzeMs: number[] = [];
   let functionScoped = 0;
+  let restored = 0;
   const reparseMs: number[] = [];
   let findings = doc.analyze().findings.length;
   // One untimed round warms the JIT and the per-function cache like a session that has been typing.
@@ -111,6 +114,7 @@ export function benchTyping(engine: Engine, text: string, edits = 200, seed = 8)
       const bareMs = performance.now() - started;
       if (timed) {
         if (doc.lastScope === 'function') functionScoped++;
+        if (doc.lastScope === 'restored') restored++;
         analyzeMs.push(docMs);
         reparseMs.push(bareMs);
       }
@@ -119,5 +123,5 @@ export function benchTyping(engine: Engine, text: string, edits = 200, seed = 8)
     doc.dispose();
     tree?.delete();
   }
-  return { lines: text.split('\n').length, bytes: Buffer.byteLength(text), edits: analyzeMs.length, analyze: summarize(analyzeMs), reparse: summarize(reparseMs), findings, functionScoped };
+  return { lines: text.split('\n').length, bytes: Buffer.byteLength(text), edits: analyzeMs.length, analyze: summarize(analyzeMs), reparse: summarize(reparseMs), findings, functionScoped, restored };
 }

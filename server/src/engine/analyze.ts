@@ -146,13 +146,7 @@ export class Engine {
       if (entry.findings.length || !entry.local) functions.push(entry);
     }
     if (cache) trimCache(cache);
-    const fileFindings = new Map<string, Finding[]>();
-    for (const rule of rules) {
-      if (!rule.checkFile) continue;
-      const own: Finding[] = [];
-      this.runRule(rule, file, own, (ctx) => rule.checkFile!(ctx));
-      fileFindings.set(rule.id, this.unsuppressed(file, own));
-    }
+    const fileFindings = this.fileRuleFindings(file, rules);
     const snapshot: Snapshot = { stamp: this.stampFor(file), functions, fileFindings, ruleData, facts: file.facts };
     return { findings: this.assemble(file, snapshot), snapshot };
   }
@@ -172,6 +166,33 @@ export class Engine {
     for (const rule of rules) if (rule.checkFile) fileFindings.set(rule.id, this.updateFileFindings(rule, file, previous, target, edit));
     const snapshot: Snapshot = { stamp: previous.stamp, functions, fileFindings, ruleData, facts: file.facts };
     return { findings: this.assemble(file, snapshot), snapshot };
+  }
+
+  /**
+   * A text analysed before (typing a brace, then deleting it): its facts and rule data stored again and its functions'
+   * findings reused when that brings back the stamp they were computed under; file rules run again (they keep
+   * per-file state). Undefined when the stamp differs: the caller then analyses the whole file.
+   */
+  restoreSnapshot(file: SourceFile, snapshot: Snapshot): { findings: Finding[]; snapshot: Snapshot } | undefined {
+    const rules = this.enabledRules();
+    if (rules.some((rule) => rule.collectFileData && !snapshot.ruleData.has(rule.id))) return undefined;
+    this.workspace.setFacts(file.path, snapshot.facts);
+    for (const [ruleId, entry] of snapshot.ruleData) this.workspace.setRuleData(file.path, ruleId, entry);
+    if (this.stampFor(file) !== snapshot.stamp) return undefined;
+    const restored: Snapshot = { ...snapshot, fileFindings: this.fileRuleFindings(file, rules) };
+    return { findings: this.assemble(file, restored), snapshot: restored };
+  }
+
+  /** Every file rule's findings, run on the whole file. */
+  private fileRuleFindings(file: SourceFile, rules: Rule[]): Map<string, Finding[]> {
+    const fileFindings = new Map<string, Finding[]>();
+    for (const rule of rules) {
+      if (!rule.checkFile) continue;
+      const own: Finding[] = [];
+      this.runRule(rule, file, own, (ctx) => rule.checkFile!(ctx));
+      fileFindings.set(rule.id, this.unsuppressed(file, own));
+    }
+    return fileFindings;
   }
 
   /** Workspace rules' data of this file, updated for the edited function; undefined when a rule cannot (or throws). */
@@ -385,8 +406,13 @@ export class EngineDocument {
   private snapshot: Snapshot | undefined;
   private analysedText: string | undefined;
   private window: DirtyWindow | undefined;
-  /** What the last analysis re-read: one edited function (the typing fast path) or the whole file. */
-  lastScope: 'function' | 'file' = 'file';
+  /**
+   * The analysis a whole-file analysis replaced, with its text: an edit that broke the parse outside one function
+   * (a stray brace) is usually undone next, and the undo brings back that very text.
+   */
+  private beforeFile: { text: string; snapshot: Snapshot } | undefined;
+  /** What the last analysis re-read: one edited function (the typing fast path), the whole file, or an earlier text's analysis. */
+  lastScope: 'function' | 'file' | 'restored' = 'file';
   /** The text was checked and has no NUL byte (see rejectText). */
   private knownTextFree = false;
 
@@ -455,8 +481,9 @@ export class EngineDocument {
       this.dirty = false;
     }
     const fast = edited && this.analyzeEdit(edited);
-    this.lastScope = fast ? 'function' : 'file';
-    const findings = fast ?? this.analyzeAll();
+    const restored = fast ? undefined : this.analyzeRestored();
+    this.lastScope = fast ? 'function' : restored ? 'restored' : 'file';
+    const findings = fast ?? restored ?? this.analyzeAll();
     this.window = undefined;
     this.analysedText = this.text;
     return { path: this.path, findings };
@@ -473,9 +500,22 @@ export class EngineDocument {
   private analyzeAll(): Finding[] {
     const file = this.engine.makeSource(this.path, this.text, this.tree!, this.crate, this.lines);
     this.engine.workspace.setFacts(this.path, file.facts);
+    this.beforeFile = this.snapshot && this.analysedText !== undefined ? { text: this.analysedText, snapshot: this.snapshot } : undefined;
     const { findings, snapshot } = this.engine.analyzeFull(file, this.cache);
     this.snapshot = snapshot;
     return findings;
+  }
+
+  /** The text is the one the last whole-file analysis replaced (an undo): that analysis is reused when still valid. */
+  private analyzeRestored(): Finding[] | undefined {
+    const before = this.beforeFile;
+    this.beforeFile = undefined;
+    if (!before || before.text !== this.text) return undefined;
+    const file = this.engine.makeSource(this.path, this.text, this.tree!, this.crate, this.lines, before.snapshot.facts);
+    const result = this.engine.restoreSnapshot(file, before.snapshot);
+    if (!result) return undefined;
+    this.snapshot = result.snapshot;
+    return result.findings;
   }
 
   /** The fast path: an edit inside one function body moves the file's facts instead of re-reading them. */
@@ -496,6 +536,7 @@ export class EngineDocument {
 
   private forgetSnapshot(): void {
     this.snapshot = undefined;
+    this.beforeFile = undefined;
     this.analysedText = undefined;
     this.window = undefined;
   }
