@@ -123,9 +123,10 @@ function collectFunctionItems(root: Node): FunctionItem[] {
       top.leadStart ??= child.startIndex;
       continue;
     }
-    const lead = text.slice(top.leadStart ?? child.startIndex, child.startIndex);
+    const leadStart = top.leadStart ?? child.startIndex;
     top.leadStart = undefined;
     if (type === 'function_item') {
+      const lead = text.slice(leadStart, child.startIndex);
       const { header, owners } = top;
       // Read only by caches (not in a one-shot scan): joined when asked.
       if (!nestsDeeperThan(child)) out.push({ fn: child, impl: top.impl, prevEnd, get context() { return [lead, header, ...(owners ? [owners] : [])].join('\u0001'); } });
@@ -133,6 +134,7 @@ function collectFunctionItems(root: Node): FunctionItem[] {
       const body = child.childForFieldName('body');
       if (!body) continue;
       const header = text.slice(child.startIndex, body.startIndex);
+      const lead = text.slice(leadStart, child.startIndex);
       const owners = top.depth < MAX_CONTEXT_LEVELS ? [lead + header, ...(top.owners ? [top.owners] : [])].join('\u0001') : top.owners;
       stack.push({ items: body.namedChildren, next: 0, impl: type === 'mod_item' ? null : child, prevEnd: body.startIndex, header: type === 'mod_item' ? '' : header, owners, depth: top.depth + 1 });
     }
