@@ -239,14 +239,16 @@ test('field sites moved by many edits in many functions equal the edits applied 
   const rand = makeRandom(11);
   const site = (start: number, lineStart: number): FieldSite => ({ field: 'f', kind: 'access', onSelf: false, chain: [], resultUsed: false, start, end: start + 1, lineStart, indent: '' });
   for (let run = 0; run < 40; run++) {
-    // Sites in "functions" of 100 characters: [100k, 100k + 100), sites at 10 + 10j, line starts 3 before.
+    // Sites in "functions" of 100 characters: [100k, 100k + 100), sites at 10 + 10j, line starts 3 before. Every
+    // fourth run types in 300 functions (more runs of sites than are kept apart: they are copied into one).
+    const functions = run % 4 === 3 ? 300 : 30;
     let expected: FieldSite[] = [];
-    for (let k = 0; k < 30; k++) for (let j = 0; j < 8; j++) expected.push(site(100 * k + 10 + 10 * j, 100 * k + 7 + 10 * j));
+    for (let k = 0; k < functions; k++) for (let j = 0; j < (k % 5 === 4 ? 0 : 8); j++) expected.push(site(100 * k + 10 + 10 * j, 100 * k + 7 + 10 * j));
     let data: FieldSites = { sites: expected, complete: true, useInsertAt: 0, modules: [], weakIncompatibleDerives: {} };
-    const fnStarts = Array.from({ length: 30 }, (_, k) => 100 * k);
+    const fnStarts = Array.from({ length: functions }, (_, k) => 100 * k);
     const fnEnds = fnStarts.map((s) => s + 100);
     for (let i = 0; i < 300; i++) {
-      const k = randomInt(rand, 30);
+      const k = randomInt(rand, functions);
       const start = fnStarts[k];
       const oldEnd = fnEnds[k];
       const editStart = start + 5 + randomInt(rand, 80);
@@ -256,11 +258,13 @@ test('field sites moved by many edits in many functions equal the edits applied 
       const fresh = Array.from({ length: randomInt(rand, 4) }, (_, j) => site(start + 10 + 20 * j, start + 8 + 20 * j));
       expected = [...expected.filter((s) => s.start < start), ...fresh, ...expected.filter((s) => s.start >= oldEnd).map((s) => ({ ...s, start: s.start + delta, end: s.end + delta, lineStart: map(s.lineStart) }))];
       data = movedSites(data, { start, oldEnd, fresh, delta, map, editEnd });
-      for (let j = 0; j < 30; j++) {
+      for (let j = 0; j < functions; j++) {
         if (fnStarts[j] >= editEnd) fnStarts[j] += delta;
         if (fnEnds[j] >= editEnd) fnEnds[j] += delta;
       }
       if (i % 37 === 0 || i === 299) assert.deepEqual(data.sites.map((s) => [s.start, s.end, s.lineStart]), expected.map((s) => [s.start, s.end, s.lineStart]), `run ${run}, move ${i}`);
     }
   }
+  const empty: FieldSites = { sites: [], complete: true, useInsertAt: 0, modules: [], weakIncompatibleDerives: {} };
+  assert.deepEqual(movedSites(empty, { start: 0, oldEnd: 10, fresh: [site(3, 0)], delta: 1, map: (o) => (o >= 5 ? o + 1 : o), editEnd: 5 }).sites.map((s) => s.start), [3]);
 });

@@ -342,29 +342,46 @@ interface SitesRun {
 /** Runs not yet copied into a plain array: copied when the workspace check reads a file's sites. */
 const pendingRuns = new WeakMap<FieldSites, SitesRun[]>();
 /** More runs than this (typing in that many functions) and the sites are copied once, into one run. */
-const MAX_RUNS = 128;
+const MAX_RUNS = 256;
 
-/** The runs after one more move: O(runs + log sites), whatever the number of sites. */
+/**
+ * The runs after one more move: runs wholly before the function are kept as they are, runs after it take the edit's
+ * shift (composed once per distinct shift), and only the run around the function is cut (two binary searches).
+ */
 function runsAfter(runs: SitesRun[], move: SitesMove): SitesRun[] {
   const edit = { oldEnd: move.editEnd, delta: move.delta };
   const out: SitesRun[] = [];
-  const keep = (run: SitesRun, from: number, to: number, moved: boolean) => {
-    if (from < to) out.push({ ...run, from, to, shift: moved ? run.shift.then(edit) : run.shift });
+  const composed = new Map<OffsetShift, OffsetShift>();
+  const pushMoved = (run: SitesRun, from: number, to: number) => {
+    let shift = composed.get(run.shift);
+    if (!shift) composed.set(run.shift, (shift = run.shift.then(edit)));
+    out.push({ source: run.source, from, to, shift });
   };
   let placed = false;
+  const placeFresh = () => {
+    if (!placed && move.fresh.length) out.push({ source: move.fresh, from: 0, to: move.fresh.length, shift: OffsetShift.identity });
+    placed = true;
+  };
   for (const run of runs) {
-    // Within a run every site has the same shift, so current offsets are sorted: cut where the function starts and ends.
+    // Within a run every site has the same shift, so current offsets are sorted.
+    if (run.shift.map(run.source[run.to - 1].start) < move.start) {
+      out.push(run);
+      continue;
+    }
+    if (run.shift.map(run.source[run.from].start) >= move.oldEnd) {
+      placeFresh();
+      pushMoved(run, run.from, run.to);
+      continue;
+    }
+    // The run around the function: its sites before it, the fresh ones, its sites after it.
     const lo = firstAtOrAfter(run, move.start);
     const hi = Math.max(lo, firstAtOrAfter(run, move.oldEnd));
-    keep(run, run.from, lo, false);
-    if (lo < run.to && !placed) {
-      if (move.fresh.length) out.push({ source: move.fresh, from: 0, to: move.fresh.length, shift: OffsetShift.identity });
-      placed = true;
-    }
-    keep(run, hi, run.to, true);
+    if (lo > run.from) out.push({ ...run, to: lo });
+    placeFresh();
+    if (hi < run.to) pushMoved(run, hi, run.to);
   }
   // Every site was before the function: its fresh sites come last.
-  if (!placed && move.fresh.length) out.push({ source: move.fresh, from: 0, to: move.fresh.length, shift: OffsetShift.identity });
+  placeFresh();
   return out;
 }
 
@@ -399,7 +416,7 @@ function sitesOf(runs: SitesRun[]): FieldSite[] {
  * large file) moved when first read, which is only when the workspace findings are recomputed.
  */
 export function movedSites(data: FieldSites, move: SitesMove): FieldSites {
-  const runs = runsAfter(pendingRuns.get(data) ?? [{ source: data.sites, from: 0, to: data.sites.length, shift: OffsetShift.identity }], move);
+  const runs = runsAfter(pendingRuns.get(data) ?? (data.sites.length ? [{ source: data.sites, from: 0, to: data.sites.length, shift: OffsetShift.identity }] : []), move);
   const { map } = move;
   const derives = Object.fromEntries(Object.entries(data.weakIncompatibleDerives).map(([name, d]) => [name, { ...d, lineStart: map(d.lineStart) }]));
   const rest = { complete: data.complete, useInsertAt: map(data.useInsertAt), modules: data.modules.map((m) => ({ start: map(m.start), end: map(m.end) })), weakIncompatibleDerives: derives };
