@@ -410,7 +410,12 @@ export class EngineDocument {
    * The analysis a whole-file analysis replaced, with its text: an edit that broke the parse outside one function
    * (a stray brace) is usually undone next, and the undo brings back that very text.
    */
-  private beforeFile: { text: string; snapshot: Snapshot } | undefined;
+  private beforeFile: { text: string; snapshot: Snapshot; tree: Tree | null } | undefined;
+  /**
+   * The tree as last analysed, copied (tree-sitter shares its nodes) before the first edit after an analysis: kept in
+   * beforeFile when that edit goes to a whole-file analysis, so its undo needs no re-parse.
+   */
+  private analysedTree: Tree | null = null;
   /** What the last analysis re-read: one edited function (the typing fast path), the whole file, or an earlier text's analysis. */
   lastScope: 'function' | 'file' | 'restored' = 'file';
   /** The text was checked and has no NUL byte (see rejectText). */
@@ -422,6 +427,7 @@ export class EngineDocument {
 
   /** Applies edits in order; the tree is edited to match so the next parse is incremental. */
   applyChanges(changes: ContentChange[]): void {
+    if (this.tree && !this.dirty && this.snapshot && !this.analysedTree && changes.length) this.analysedTree = this.tree.copy();
     for (const c of changes) {
       const start = Math.max(0, Math.min(c.start, this.text.length));
       const end = Math.max(start, Math.min(c.end, this.text.length));
@@ -468,6 +474,14 @@ export class EngineDocument {
       return { path: this.path, findings: [], skipped: rejected };
     }
     let edited: EditedFunction | undefined;
+    const before = this.beforeFile;
+    if (this.dirty && before?.tree && before.text === this.text) {
+      // An undo back to the text before the last whole-file analysis: its tree, kept unedited, is this text's.
+      this.tree?.delete();
+      this.tree = before.tree;
+      before.tree = null;
+      this.dirty = false;
+    }
     if (this.dirty || !this.tree) {
       const previous = this.tree;
       const next = this.engine.parseText(this.text, previous);
@@ -484,6 +498,8 @@ export class EngineDocument {
     const restored = fast ? undefined : this.analyzeRestored();
     this.lastScope = fast ? 'function' : restored ? 'restored' : 'file';
     const findings = fast ?? restored ?? this.analyzeAll();
+    this.analysedTree?.delete();
+    this.analysedTree = null;
     this.window = undefined;
     this.analysedText = this.text;
     return { path: this.path, findings };
@@ -500,7 +516,9 @@ export class EngineDocument {
   private analyzeAll(): Finding[] {
     const file = this.engine.makeSource(this.path, this.text, this.tree!, this.crate, this.lines);
     this.engine.workspace.setFacts(this.path, file.facts);
-    this.beforeFile = this.snapshot && this.analysedText !== undefined ? { text: this.analysedText, snapshot: this.snapshot } : undefined;
+    this.beforeFile?.tree?.delete();
+    this.beforeFile = this.snapshot && this.analysedText !== undefined ? { text: this.analysedText, snapshot: this.snapshot, tree: this.analysedTree } : undefined;
+    if (this.beforeFile) this.analysedTree = null;
     const { findings, snapshot } = this.engine.analyzeFull(file, this.cache);
     this.snapshot = snapshot;
     return findings;
@@ -510,6 +528,7 @@ export class EngineDocument {
   private analyzeRestored(): Finding[] | undefined {
     const before = this.beforeFile;
     this.beforeFile = undefined;
+    before?.tree?.delete();
     if (!before || before.text !== this.text) return undefined;
     const file = this.engine.makeSource(this.path, this.text, this.tree!, this.crate, this.lines, before.snapshot.facts);
     const result = this.engine.restoreSnapshot(file, before.snapshot);
@@ -536,7 +555,10 @@ export class EngineDocument {
 
   private forgetSnapshot(): void {
     this.snapshot = undefined;
+    this.beforeFile?.tree?.delete();
     this.beforeFile = undefined;
+    this.analysedTree?.delete();
+    this.analysedTree = null;
     this.analysedText = undefined;
     this.window = undefined;
   }
