@@ -147,7 +147,7 @@ export class Engine {
     }
     if (cache) trimCache(cache);
     const fileFindings = this.fileRuleFindings(file, rules);
-    const snapshot: Snapshot = { stamp: this.stampFor(file), functions, fileFindings, ruleData, facts: file.facts };
+    const snapshot: Snapshot = { stamp: this.stampFor(file), functions, fileFindings, fileStates: this.fileStates(file, rules), ruleData, facts: file.facts };
     return { findings: this.assemble(file, snapshot), snapshot };
   }
 
@@ -164,14 +164,14 @@ export class Engine {
     const functions = this.refreshFunctions(file, previous.functions, target, edit, rules, cache);
     const fileFindings = new Map<string, Finding[]>();
     for (const rule of rules) if (rule.checkFile) fileFindings.set(rule.id, this.updateFileFindings(rule, file, previous, target, edit));
-    const snapshot: Snapshot = { stamp: previous.stamp, functions, fileFindings, ruleData, facts: file.facts };
+    const snapshot: Snapshot = { stamp: previous.stamp, functions, fileFindings, fileStates: this.fileStates(file, rules), ruleData, facts: file.facts };
     return { findings: this.assemble(file, snapshot), snapshot };
   }
 
   /**
-   * A text analysed before (typing a brace, then deleting it): its facts and rule data stored again and its functions'
-   * findings reused when that brings back the stamp they were computed under; file rules run again (they keep
-   * per-file state). Undefined when the stamp differs: the caller then analyses the whole file.
+   * A text analysed before (typing a brace, then deleting it): its facts, rule data and file rules' state stored
+   * again and all its findings reused when that brings back the stamp they were computed under. Undefined when the
+   * stamp differs: the caller then analyses the whole file.
    */
   restoreSnapshot(file: SourceFile, snapshot: Snapshot): { findings: Finding[]; snapshot: Snapshot } | undefined {
     const rules = this.enabledRules();
@@ -179,8 +179,38 @@ export class Engine {
     this.workspace.setFacts(file.path, snapshot.facts);
     for (const [ruleId, entry] of snapshot.ruleData) this.workspace.setRuleData(file.path, ruleId, entry);
     if (this.stampFor(file) !== snapshot.stamp) return undefined;
-    const restored: Snapshot = { ...snapshot, fileFindings: this.fileRuleFindings(file, rules) };
-    return { findings: this.assemble(file, restored), snapshot: restored };
+    const ctx = this.fileContext(file);
+    for (const rule of rules) {
+      if (!rule.checkFile || !rule.fileState) continue;
+      // A rule whose state was not saved (it threw): the whole file is analysed again.
+      if (!snapshot.fileStates.has(rule.id)) return undefined;
+      try {
+        rule.fileState.restore(ctx, snapshot.fileStates.get(rule.id));
+      } catch (error) {
+        this.onRuleError(rule.id, file.path, error);
+        return undefined;
+      }
+    }
+    return { findings: this.assemble(file, snapshot), snapshot };
+  }
+
+  /** Each file rule's per-file state as it is now (Rule.fileState). */
+  private fileStates(file: SourceFile, rules: Rule[]): Map<string, unknown> {
+    const states = new Map<string, unknown>();
+    const ctx = this.fileContext(file);
+    for (const rule of rules) {
+      if (!rule.checkFile || !rule.fileState) continue;
+      try {
+        states.set(rule.id, rule.fileState.save(ctx));
+      } catch (error) {
+        this.onRuleError(rule.id, file.path, error);
+      }
+    }
+    return states;
+  }
+
+  private fileContext(file: SourceFile): import('./rule').RuleContext {
+    return { file, workspace: this.workspace, settings: this.settings, report: () => {} };
   }
 
   /** Every file rule's findings, run on the whole file. */

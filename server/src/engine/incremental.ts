@@ -312,6 +312,8 @@ export interface Snapshot {
   /** Functions with findings (or with findings that cannot be moved), in source order. */
   functions: FunctionFindings[];
   fileFindings: Map<string, Finding[]>;
+  /** File rules' per-file state (Rule.fileState) as they left it. */
+  fileStates: Map<string, unknown>;
   ruleData: Map<string, RuleData>;
   facts: FileFacts;
 }

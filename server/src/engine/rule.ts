@@ -107,6 +107,12 @@ export interface Rule {
    * others) and returns true, or returns false when the whole file must be checked again.
    */
   updateFileFindings?(ctx: FunctionContext, edit: BodyEdit): boolean;
+  /**
+   * What a file rule keeps per file between runs for updateFileFindings (what its last checkFile saw): saved with each
+   * analysis and put back when an undo brings back an analysed text, instead of checking the file again. A file rule
+   * without it keeps no per-file state.
+   */
+  fileState?: { save(ctx: RuleContext): unknown; restore(ctx: RuleContext, state: unknown): void };
   /** Workspace-wide rules; findings may land in any file. */
   checkWorkspace?(ctx: { workspace: Workspace; settings: EngineSettings; report(path: string, finding: Report): void }): void;
 }

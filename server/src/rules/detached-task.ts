@@ -246,6 +246,11 @@ export const detachedTask: Rule = {
     differences:
       'clippy has no counterpart. `JoinSet::spawn` is not flagged (the set owns and aborts its tasks), nor is spawning per connection in an accept loop: only the spawned body is judged, and only when it loops forever. Test code is skipped.',
   },
+  /** What the last full check saw, put back when an undo brings back a text analysed with it. */
+  fileState: {
+    save: (ctx) => remembered(ctx).get(ctx.file.path),
+    restore: (ctx, state) => (state ? remember(ctx, state as Remembered) : remembered(ctx).delete(ctx.file.path)),
+  },
   /** Typing in one function body: its spawns re-checked with what the last full check saw, unless that may have changed. */
   updateFileFindings(ctx) {
     const seen = remembered(ctx).get(ctx.file.path);
