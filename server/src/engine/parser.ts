@@ -86,17 +86,40 @@ export interface ParseOptions {
 /** Parses `text`, reusing `oldTree` (already edited with tree.edit) for an incremental parse. */
 export function parse(text: string, oldTree?: Tree | null, options: ParseOptions = {}): Tree | null {
   const p = requireParser();
-  // The progress callback crosses from WASM into JS thousands of times per parse (about 4 ms on a 400 KB file):
-  // an incremental re-parse of a file under 1 MB cannot run long, so it goes without one.
-  const timeoutMs = options.timeoutMs;
-  const cannotTimeOut = !timeoutMs || text.length <= timeoutMs * SLOWEST_CHARS_PER_MS;
-  if (cannotTimeOut || (oldTree && text.length < INCREMENTAL_WITHOUT_TIMEOUT)) return p.parse(text, oldTree ?? null);
-  const deadline = performance.now() + timeoutMs;
-  // The callback runs very often; reading the clock only every 64th call keeps an incremental re-parse cheap.
-  let calls = 0;
-  return p.parse(text, oldTree ?? null, {
-    progressCallback: () => (++calls & 63) === 0 && performance.now() > deadline,
-  });
+  const input = new ParseInput(text);
+  try {
+    // The progress callback crosses from WASM into JS thousands of times per parse (about 4 ms on a 400 KB file):
+    // an incremental re-parse of a file under 1 MB cannot run long, so it goes without one.
+    const timeoutMs = options.timeoutMs;
+    const cannotTimeOut = !timeoutMs || text.length <= timeoutMs * SLOWEST_CHARS_PER_MS;
+    if (cannotTimeOut || (oldTree && text.length < INCREMENTAL_WITHOUT_TIMEOUT)) return p.parse(input.read, oldTree ?? null);
+    const deadline = performance.now() + timeoutMs;
+    // The callback runs very often; reading the clock only every 64th call keeps an incremental re-parse cheap.
+    let calls = 0;
+    return p.parse(input.read, oldTree ?? null, {
+      progressCallback: () => (++calls & 63) === 0 && performance.now() > deadline,
+    });
+  } finally {
+    input.parsed = true;
+  }
+}
+
+/** Characters handed to tree-sitter per read while it parses. */
+const PARSE_CHUNK = 256;
+
+/**
+ * The text as tree-sitter reads it. web-tree-sitter copies what a read returns, up to 5,119 characters, and an
+ * incremental re-parse reads at many places a few characters each: given the whole string, ~20% of a keystroke's
+ * re-parse went to copying text it never looked at. While parsing, reads return short pieces (a full parse reads
+ * in order and costs the same). The tree keeps the same function to answer `node.text`: once parsed, a read
+ * returns the whole rest again, so a node's text stays one slice, not a concatenation of pieces.
+ */
+class ParseInput {
+  parsed = false;
+
+  constructor(private readonly text: string) {}
+
+  readonly read = (index: number): string => (this.parsed ? this.text.slice(index) : this.text.slice(index, index + PARSE_CHUNK));
 }
 
 /** Parses, runs `use`, and always deletes the tree. */
