@@ -11,6 +11,10 @@ export interface Analysis {
   version: number;
   findings: Finding[];
   skipped?: string;
+  /** The engine's workspace findings for this file when it was analysed (to tell whether they changed since). */
+  workspaceFindings?: readonly Finding[];
+  /** Numbers analyses: a pulled report's result id changes whenever the findings may have. */
+  serial: number;
 }
 
 export interface OpenDocument {
@@ -22,11 +26,16 @@ export interface OpenDocument {
   /** The last analysis; current when its version equals the document's and nothing invalidated it. */
   analysis?: Analysis;
   stale: boolean;
+  /**
+   * The first offset any edit touched since the last `analyzed` event (undefined: no edit): text before it is
+   * unchanged, so other documents' positions in this file before it still hold.
+   */
+  changedFrom?: number;
 }
 
 export interface DocumentEvents {
-  /** A scheduled analysis finished; `doc.analysis` is current. */
-  analyzed(doc: OpenDocument): void;
+  /** A scheduled analysis finished; `doc.analysis` is current; `changedFrom` is where edits since the last event began. */
+  analyzed(doc: OpenDocument, changedFrom: number | undefined): void;
   log(message: string): void;
 }
 
@@ -41,6 +50,7 @@ export function crateForUri(uri: string): CrateInfo {
 
 export class DocumentStore {
   private readonly docs = new Map<string, OpenDocument>();
+  private serial = 0;
   debounceMs: number;
 
   constructor(private readonly engine: Engine, private readonly events: DocumentEvents, debounceMs: number) {
@@ -57,6 +67,11 @@ export class DocumentStore {
 
   isOpenPath(filePath: string): boolean {
     return this.all().some((d) => d.path === filePath);
+  }
+
+  /** Edits the engine has not analysed yet, since the last `analyzed` event (other files' positions in it may lag). */
+  hasPendingEdits(doc: OpenDocument): doc is OpenDocument & { changedFrom: number } {
+    return doc.changedFrom !== undefined && (doc.stale || doc.analysis?.version !== doc.version);
   }
 
   open(params: DidOpenTextDocumentParams): OpenDocument | undefined {
@@ -105,6 +120,7 @@ export class DocumentStore {
     }
     if (!('range' in change) || !change.range) {
       doc.engineDoc.setText(change.text);
+      doc.changedFrom = 0;
       return;
     }
     const lines = doc.engineDoc.lineIndex;
@@ -112,6 +128,7 @@ export class DocumentStore {
     const b = lines.offsetAt(change.range.end);
     const edit: ContentChange = { start: Math.min(a, b), end: Math.max(a, b), text: change.text };
     doc.engineDoc.applyChanges([edit]);
+    doc.changedFrom = Math.min(doc.changedFrom ?? edit.start, edit.start);
   }
 
   close(uri: string): OpenDocument | undefined {
@@ -150,8 +167,10 @@ export class DocumentStore {
     doc.timer = setTimeout(() => {
       doc.timer = undefined;
       if (this.docs.get(doc.uri) !== doc) return; // closed (or reopened) meanwhile
+      const changedFrom = doc.changedFrom;
+      doc.changedFrom = undefined;
       this.analyzeNow(doc);
-      this.events.analyzed(doc);
+      this.events.analyzed(doc, changedFrom);
     }, delayMs);
   }
 
@@ -164,10 +183,12 @@ export class DocumentStore {
     const version = doc.version;
     try {
       const result = doc.engineDoc.analyze();
-      doc.analysis = { version, findings: result.findings, skipped: result.skipped };
+      // Read after the analysis: it brought the workspace findings up to date (a cached map lookup).
+      const workspaceFindings = result.skipped ? undefined : this.engine.workspaceFindings().get(doc.path);
+      doc.analysis = { version, findings: result.findings, skipped: result.skipped, workspaceFindings, serial: ++this.serial };
     } catch (error) {
       this.events.log(`analysis of ${doc.uri} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      doc.analysis = { version, findings: [], skipped: 'skipped: internal error (see the Blindspot output)' };
+      doc.analysis = { version, findings: [], skipped: 'skipped: internal error (see the Blindspot output)', serial: ++this.serial };
     }
     doc.stale = false;
     return doc.analysis;

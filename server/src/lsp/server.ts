@@ -23,7 +23,8 @@ import { CargoTomlFeatures, isCargoUri } from './cargo-toml';
 import { clientSupport, RESCAN_COMMAND, RULE_DOCS_REQUEST, serverCapabilities, workspaceFolderPaths, type ClientSupport } from './capabilities';
 import { codeActions, SHOW_RULE_DOCS_COMMAND } from './code-actions';
 import { ruleDocsHref } from './diagnostics';
-import { DocumentStore, type OpenDocument } from './documents';
+import { pathsReferenced, pointsInto, sameFindings, type FileChange } from './dependents';
+import { DocumentStore, type Analysis, type OpenDocument } from './documents';
 import { hoverAt } from './hover';
 import { Publisher } from './publisher';
 import { defaultServerSettings, parseSettings, type ServerSettings } from './settings';
@@ -56,7 +57,7 @@ export class BlindspotServer {
   constructor(private readonly connection: Connection, rules: Rule[] = registeredRules) {
     this.engine = new Engine(rules);
     this.engine.onRuleError = (ruleId, path, error) => this.logRuleError(ruleId, path, error);
-    this.docs = new DocumentStore(this.engine, { analyzed: (doc) => this.afterAnalysis(doc), log: (m) => this.log(m) }, this.settings.debounceMs);
+    this.docs = new DocumentStore(this.engine, { analyzed: (doc, changedFrom) => this.afterAnalysis(doc, changedFrom), log: (m) => this.log(m) }, this.settings.debounceMs);
     this.publisher = new Publisher(connection, this.docs);
     this.scanner = new WorkspaceScanner({
       engine: this.engine,
@@ -89,13 +90,13 @@ export class BlindspotServer {
       if (isCargoUri(p.textDocument.uri)) return this.cargo.codeActions(p);
       const doc = this.docs.get(p.textDocument.uri);
       if (!doc) return [];
-      const analysis = this.docs.analyzeNow(doc);
+      const analysis = this.currentAnalysis(doc);
       return codeActions(p, { doc, analysis, locate: this.publisher.locator(), documentChanges: this.support.documentChanges });
     }));
     c.onHover(this.request((p) => {
       if (isCargoUri(p.textDocument.uri)) return this.cargo.hover(p);
       const doc = this.docs.get(p.textDocument.uri);
-      return doc ? hoverAt(doc, this.docs.analyzeNow(doc), p.position, (id) => this.ruleById(id)) : null;
+      return doc ? hoverAt(doc, this.currentAnalysis(doc), p.position, (id) => this.ruleById(id)) : null;
     }));
     c.languages.inlayHint.on(this.request((p) => this.cargo.inlayHints(p)));
     c.languages.diagnostics.on(this.request((p) => this.pullDiagnostics(p.textDocument.uri, p.previousResultId)));
@@ -202,30 +203,85 @@ export class BlindspotServer {
       this.engine.workspace.removeFile(doc.path);
       this.publisher.clear(uri);
     }
+    // Positions in the file now come from the disk, its facts from the scan or nowhere.
+    this.afterFileChanged(undefined, { path: doc.path, from: 0 });
   }
 
-  /** The workspace facts version last seen after an analysis: a change means other documents may read new facts. */
+  /** The workspace facts version last seen after a change: a change means other documents may read new facts. */
   private factsVersion = 0;
 
-  private afterAnalysis(doc: OpenDocument): void {
+  private afterAnalysis(doc: OpenDocument, changedFrom: number | undefined): void {
+    this.publishWhenPlaced(doc);
+    this.afterFileChanged(doc, changedFrom === undefined ? undefined : { path: doc.path, from: changedFrom });
+  }
+
+  /**
+   * A file changed (`edited` was just analysed, or a closed file was re-read): when cross-file facts changed (a
+   * struct's fields, say) every other open document may read them; otherwise only those whose diagnostics point
+   * into the changed part of the file, or whose workspace findings changed, are refreshed (debounced).
+   */
+  private afterFileChanged(edited: OpenDocument | undefined, change: FileChange | undefined): void {
     const before = this.factsVersion;
     this.factsVersion = this.engine.workspace.version;
-    this.publisher.publishOpen(doc);
-    // This edit changed cross-file facts (a struct's fields, say): the other open documents may read them.
-    if (before === this.factsVersion) return;
+    const others = this.docs.all().filter((d) => d !== edited);
+    if (!others.length) return;
+    const affected = before === this.factsVersion ? others.filter((d) => this.dependsOn(d, change)) : others;
+    if (!affected.length) return;
     this.refreshPulled();
-    for (const other of this.docs.all()) {
-      if (other === doc) continue;
+    for (const other of affected) {
       other.stale = true;
       this.docs.schedule(other, this.settings.debounceMs);
     }
   }
 
+  /** Whether a document's current diagnostics may have moved or changed with `change` (undefined: a re-analysis). */
+  private dependsOn(doc: OpenDocument, change: FileChange | undefined): boolean {
+    const analysis = doc.analysis;
+    // A stale document is re-analysed anyway; one never analysed or skipped shows nothing from other files.
+    if (doc.stale || !analysis || analysis.skipped) return false;
+    if (change && analysis.findings.some((f) => pointsInto(f, change))) return true;
+    return !sameFindings(analysis.workspaceFindings, this.engine.workspaceFindings().get(doc.path));
+  }
+
+  /**
+   * Open files this document's findings point into that have edits the engine has not analysed before those
+   * positions: their related locations and fix edits would be placed with the new text's lines at old offsets.
+   */
+  private unplacedReferences(doc: OpenDocument, analysis: Analysis): (OpenDocument & { changedFrom: number })[] {
+    const referenced = pathsReferenced(analysis.findings, doc.path);
+    if (!referenced.size) return [];
+    return this.docs.all().filter((other): other is OpenDocument & { changedFrom: number } =>
+      other !== doc && referenced.has(other.path) && this.docs.hasPendingEdits(other) && analysis.findings.some((f) => pointsInto(f, { path: other.path, from: other.changedFrom })));
+  }
+
+  /**
+   * Pushes a document's diagnostics unless they point into an edited, not yet analysed part of another open file:
+   * that file's analysis refreshes this document (its edits are still recorded), which publishes then.
+   */
+  private publishWhenPlaced(doc: OpenDocument): void {
+    if (doc.analysis && this.unplacedReferences(doc, doc.analysis).length) return;
+    this.publisher.publishOpen(doc);
+  }
+
+  /**
+   * The findings of a document for a request (hover, code actions, pull): the open files they point into are
+   * analysed first when they have pending edits there, and the document again if that changed its findings.
+   */
+  private currentAnalysis(doc: OpenDocument): Analysis {
+    const previous = this.docs.analyzeNow(doc);
+    const lagging = this.unplacedReferences(doc, previous);
+    if (!lagging.length) return previous;
+    // Their edits stay recorded: their own scheduled analysis still refreshes the documents that depend on them.
+    for (const other of lagging) this.docs.analyzeNow(other);
+    doc.stale = true;
+    return this.docs.analyzeNow(doc);
+  }
+
   private pullDiagnostics(uri: string, previousResultId: string | undefined): DocumentDiagnosticReport {
     const doc = this.docs.get(uri);
     if (!doc) return { kind: 'full', items: [] };
-    const analysis = this.docs.analyzeNow(doc);
-    const resultId = `${analysis.version}:${this.engine.stamp}:${analysis.findings.length}`;
+    const analysis = this.currentAnalysis(doc);
+    const resultId = `${analysis.version}:${analysis.serial}`;
     if (previousResultId === resultId) return { kind: 'unchanged', resultId };
     return { kind: 'full', resultId, items: this.publisher.diagnosticsOf(doc) };
   }
@@ -338,6 +394,7 @@ export class BlindspotServer {
     const withWorkspaceFindings = () => new Set(this.engine.workspaceFindings().keys());
     const affectedBefore = withWorkspaceFindings();
     let manifests = false;
+    const reread: string[] = [];
     for (const change of changes) {
       const filePath = uriToPath(change.uri);
       if (isCargoUri(change.uri)) {
@@ -345,10 +402,13 @@ export class BlindspotServer {
         this.cargo.fileChanged(filePath);
       }
       if (!isDiskPath(filePath) || this.docs.isOpenPath(filePath)) continue;
+      reread.push(filePath);
       if (change.type === FileChangeType.Deleted) this.forgetPathsUnder(filePath);
       else if (filePath.endsWith('.rs') && this.settings.workspaceScan && (await scannedFolderOf(this.folders, filePath))) await this.scanner.check(filePath);
     }
     if (manifests) this.docs.refreshCrates();
+    // Open documents pointing into a re-read file (positions now from the disk) or holding findings it caused.
+    for (const filePath of reread) this.afterFileChanged(undefined, { path: filePath, from: 0 });
     if (!manifests && this.engine.workspace.version === factsBefore) return;
     this.docs.invalidateAll(this.settings.debounceMs);
     this.refreshPulled();
