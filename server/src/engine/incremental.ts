@@ -6,7 +6,7 @@ import type { FileFacts, StructFacts } from './resolve/facts';
 import type { UseMap } from './resolve/paths';
 import type { TypeRef } from './resolve/types';
 import type { BodyEdit, Finding, RuleData } from './rule';
-import { mapLineMarks } from './text';
+import { lastAtOrBelow, mapLineMarks } from './text';
 
 /** Where the text changed since the last analysis: [start, end) in the current text, `delta` = length added. */
 export interface DirtyWindow {
@@ -153,14 +153,7 @@ export class OffsetShift {
 
   /** The shift at an original offset. */
   at(offset: number): number {
-    let low = 0;
-    let high = this.starts.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if (this.starts[mid] <= offset) low = mid;
-      else high = mid - 1;
-    }
-    return this.shifts[low];
+    return this.shifts[lastAtOrBelow(this.starts, offset)];
   }
 
   map(offset: number): number {

@@ -66,14 +66,8 @@ export class LineIndex {
 
   positionAt(offset: number): Position {
     const clamped = Math.max(0, Math.min(offset, this.text.length));
-    let low = 0;
-    let high = this.lineStarts.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if (this.lineStarts[mid] <= clamped) low = mid;
-      else high = mid - 1;
-    }
-    return { line: low, character: clamped - this.lineStarts[low] };
+    const line = lastAtOrBelow(this.lineStarts, clamped);
+    return { line, character: clamped - this.lineStarts[line] };
   }
 
   /** Clamps out-of-range positions to the document, as LSP asks servers to. */
@@ -127,4 +121,16 @@ export function mapLineMarks(text: string, map: (offset: number) => number): str
 
 export function renderLineMarks(text: string, lines: LineIndex): string {
   return text.includes('\u0002') ? text.replace(LINE_MARK, (_, offset: string) => String(lines.positionAt(Number(offset)).line + 1)) : text;
+}
+
+/** In ascending `sorted` (its first entry at most `value`), the index of the last entry at most `value`. */
+export function lastAtOrBelow(sorted: ArrayLike<number>, value: number): number {
+  let low = 0;
+  let high = sorted.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if (sorted[mid] <= value) low = mid;
+    else high = mid - 1;
+  }
+  return low;
 }
