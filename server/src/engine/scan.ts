@@ -75,9 +75,8 @@ export async function* scanFiles(paths: string[], options: ScanOptions = {}): As
   const streaming = !engine.enabledRules().some((r) => r.checkWorkspace);
   let next = 0;
   let done = 0;
-  const strings = new StringTable();
   for await (const [i, r] of checkIsolated(paths, engine, options)) {
-    absorb(engine, r, options, strings);
+    absorb(engine, r, options);
     if (r.skipped !== undefined || (streaming && !r.dependent && !r.asked)) ready[i] = publicResult(r);
     else isolated[i] = r;
     options.onProgress?.(++done, paths.length);
@@ -138,82 +137,16 @@ function askedResolvesElsewhere(engine: Engine, r: IsolatedResult): boolean {
   });
 }
 
-/** Facts and rule data of an isolated check go into the engine's workspace. */
-function absorb(engine: Engine, r: IsolatedResult, options: ScanOptions, strings: StringTable): void {
+/**
+ * Facts and rule data of an isolated check go into the engine's workspace. (Each arrives as a fresh copy; sharing
+ * repeated short strings across files saved ~7 MB of 2,900 files' facts but cost the scan thread 0.2-0.4 s while
+ * the workers needed the cores: not worth it.)
+ */
+function absorb(engine: Engine, r: IsolatedResult, options: ScanOptions): void {
   for (const e of r.ruleErrors) options.onRuleError?.(e.ruleId, r.path, e.message);
   if (options.isOpen?.(r.path)) return;
-  if (r.facts) engine.workspace.setFacts(r.path, strings.share(r.facts));
-  for (const [ruleId, data] of r.ruleData ?? []) engine.workspace.setRuleData(r.path, ruleId, strings.share(data));
-}
-
-/** Strings longer than this are rarely repeated across files (item texts, digests): not worth a table entry. */
-const MAX_SHARED_LENGTH = 128;
-
-/**
- * Every string a worker sends arrives as a fresh copy, so the facts of 2,900 files held ~20 MB of repeats
- * (`c_int`, `std::sync::Arc`, field names, site kinds). Kept facts and rule data share one copy of each
- * short string instead. The table lives for one scan.
- */
-class StringTable {
-  private readonly table = new Map<string, string>();
-
-  private string(s: string): string {
-    if (s.length > MAX_SHARED_LENGTH) return s;
-    const known = this.table.get(s);
-    if (known !== undefined) return known;
-    this.table.set(s, s);
-    return s;
-  }
-
-  /** Replaces, in place, every short string in `root` (objects, arrays, maps, sets; shared parts once) by the table's copy. */
-  share<T>(root: T): T {
-    const seen = new Set<object>();
-    const stack: object[] = [];
-    const visit = (v: unknown) => {
-      if (v !== null && typeof v === 'object' && !seen.has(v)) {
-        seen.add(v);
-        stack.push(v);
-      }
-    };
-    visit(root);
-    for (let value = stack.pop(); value; value = stack.pop()) {
-      if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) {
-          const v: unknown = value[i];
-          if (typeof v === 'string') value[i] = this.string(v);
-          else visit(v);
-        }
-      } else if (value instanceof Map) this.shareMap(value, visit);
-      else if (value instanceof Set) {
-        const items = [...value];
-        value.clear();
-        for (const v of items) value.add(typeof v === 'string' ? this.string(v) : (visit(v), v));
-      } else {
-        const record = value as Record<string, unknown>;
-        for (const key in record) {
-          const v = record[key];
-          if (typeof v === 'string') record[key] = this.string(v);
-          else visit(v);
-        }
-      }
-    }
-    return root;
-  }
-
-  /** String keys are re-inserted in their order (a map keeps insertion order); other entries are updated in place. */
-  private shareMap(map: Map<unknown, unknown>, visit: (v: unknown) => void): void {
-    let stringKeys = false;
-    for (const [k, v] of map) {
-      if (typeof k === 'string') stringKeys = true;
-      else visit(k);
-      if (typeof v === 'string') map.set(k, this.string(v));
-      else visit(v);
-    }
-    if (!stringKeys) return;
-    const entries = [...map];
-    map.clear();
-    for (const [k, v] of entries) map.set(typeof k === 'string' ? this.string(k) : k, v);
-  }
+  if (r.facts) engine.workspace.setFacts(r.path, r.facts);
+  for (const [ruleId, data] of r.ruleData ?? []) engine.workspace.setRuleData(r.path, ruleId, data);
 }
 
 function publicResult(r: IsolatedResult): ScanResult {
