@@ -119,6 +119,19 @@ test('the file a worker is stuck on is the one skipped, though results travel in
   }
 });
 
+test('a worker that outlives the bound is never blamed between files', async () => {
+  // Thousands of tiny files keep each worker alive far longer than the bound; only a file that takes long may be skipped.
+  const files = Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`f${i}.rs`, `fn f${i}() {}\n`]));
+  const { dir, paths } = tempWorkspace(files);
+  try {
+    const results = await collect(paths, { threads: 2, fileTimeoutMs: 500 });
+    assert.deepEqual(results.filter((r) => r.skipped).map((r) => `${path.basename(r.path)}: ${r.skipped}`), []);
+    assert.equal(results.length, paths.length);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('an aborted scan stops early and leaves no worker behind', async () => {
   const files = fixtureFiles();
   const controller = new AbortController();

@@ -96,9 +96,12 @@ export function parse(text: string, oldTree?: Tree | null, options: ParseOptions
     const deadline = performance.now() + timeoutMs;
     // The callback runs very often; reading the clock only every 64th call keeps an incremental re-parse cheap.
     let calls = 0;
-    return p.parse(input.read, oldTree ?? null, {
+    const tree = p.parse(input.read, oldTree ?? null, {
       progressCallback: () => (++calls & 63) === 0 && performance.now() > deadline,
     });
+    // A cancelled parse is kept for resuming: the next call, on another text, would continue it.
+    if (!tree) p.reset();
+    return tree;
   } finally {
     input.parsed = true;
   }
@@ -119,7 +122,13 @@ class ParseInput {
 
   constructor(private readonly text: string) {}
 
-  readonly read = (index: number): string => (this.parsed ? this.text.slice(index) : this.text.slice(index, index + PARSE_CHUNK));
+  readonly read = (index: number): string => (this.parsed ? this.text.slice(index) : this.text.slice(index, pieceEnd(this.text, index + PARSE_CHUNK)));
+}
+
+/** A piece never ends between the two halves of a surrogate pair (tree-sitter would decode half an emoji). */
+function pieceEnd(text: string, end: number): number {
+  const last = text.charCodeAt(end - 1);
+  return last >= 0xd800 && last <= 0xdbff ? end + 1 : end;
 }
 
 /** Parses, runs `use`, and always deletes the tree. */

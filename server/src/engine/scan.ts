@@ -217,8 +217,8 @@ interface Slot {
   /** Indices sent and not yet answered, in the order the worker checks them. */
   inflight: number[];
   ready: boolean;
-  /** When the worker was started (for one that never gets ready). */
-  spawned: number;
+  /** When the worker last heard from this thread or answered (it was started, sent a batch, or sent results). */
+  idleSince: number;
   /** Results received from it so far. */
   answered: number;
   progress: WorkerProgress;
@@ -291,7 +291,7 @@ class WorkerPool {
     const worker = this.script.endsWith('.ts')
       ? new Worker(`require(${JSON.stringify(require.resolve(TSX_CJS))}); require(${JSON.stringify(this.script)});`, { eval: true, workerData })
       : new Worker(this.script, { workerData });
-    const slot: Slot = { worker, inflight: [], ready: false, spawned: epoch, answered: 0, progress: new WorkerProgress(buffer, epoch) };
+    const slot: Slot = { worker, inflight: [], ready: false, idleSince: epoch, answered: 0, progress: new WorkerProgress(buffer, epoch) };
     this.slots.add(slot);
     worker.on('message', (message: FromWorker) => this.onMessage(slot, message));
     worker.on('error', (error) => this.retire(slot, `internal error: ${error.message}`));
@@ -300,6 +300,7 @@ class WorkerPool {
 
   private onMessage(slot: Slot, message: FromWorker): void {
     if ('fatal' in message) return this.retire(slot, `internal error: ${message.fatal}`);
+    slot.idleSince = Date.now();
     if ('ready' in message) {
       slot.ready = true;
       return this.refill(slot);
@@ -314,8 +315,13 @@ class WorkerPool {
     this.refill(slot);
   }
 
+  /** Tops the worker up to a batch in reserve beyond REFILL_AT files (results come back a batch at a time). */
   private refill(slot: Slot): void {
-    if (!slot.ready || slot.inflight.length > REFILL_AT || this.queue.length === 0) return;
+    if (!slot.ready) return;
+    while (slot.inflight.length <= REFILL_AT && this.queue.length) this.sendBatch(slot);
+  }
+
+  private sendBatch(slot: Slot): void {
     const batch: number[] = [];
     let bytes = 0;
     while (this.queue.length && batch.length < BATCH_FILES && bytes < BATCH_BYTES) {
@@ -323,6 +329,7 @@ class WorkerPool {
       batch.push(i);
       bytes += sizeOf(this.paths[i]);
     }
+    if (slot.inflight.length === 0) slot.idleSince = Date.now();
     slot.inflight.push(...batch);
     slot.worker.postMessage({ paths: batch.map((i) => this.paths[i]) } satisfies ToWorker);
   }
@@ -330,7 +337,7 @@ class WorkerPool {
   private enforceTimeout(): void {
     const now = Date.now();
     for (const slot of this.slots) {
-      const since = this.current(slot) === undefined ? slot.spawned : slot.progress.since;
+      const since = this.current(slot) === undefined ? slot.idleSince : slot.progress.since;
       if (slot.inflight.length && now - since > this.timeoutMs) this.retire(slot, `skipped: checking took longer than ${this.timeoutMs} ms`);
     }
   }
@@ -349,11 +356,12 @@ class WorkerPool {
     if (!this.slots.delete(slot)) return;
     slot.worker.removeAllListeners();
     void slot.worker.terminate();
-    const position = this.current(slot) ?? 0;
-    const current = slot.inflight[position];
+    const position = this.current(slot);
+    const current = position === undefined ? undefined : slot.inflight[position];
     if (current !== undefined) this.deliver(current, { path: this.paths[current], findings: [], skipped: reason, dependent: false, ruleErrors: [] });
     this.queue.unshift(...slot.inflight.filter((_, i) => i !== position));
-    if (!slot.ready) this.failedStarts++;
+    // Stuck or gone between files (no file to blame): that counts like a failed start, so it cannot repeat forever.
+    if (!slot.ready || current === undefined) this.failedStarts++;
     if (this.queue.length > 0 && this.failedStarts < MAX_FAILED_STARTS) this.spawn();
     this.notify();
   }
