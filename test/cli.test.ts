@@ -30,7 +30,8 @@ const markerRule: Rule = {
     useInstead: 'fn f() { unmarked(); }',
   },
   checkFile(ctx: RuleContext) {
-    const { text, path: filePath } = ctx.file;
+    const { path: filePath } = ctx.file;
+    const text = String(ctx.file.text);
     for (const m of text.matchAll(/marker\(\)/g)) {
       const start = m.index!;
       const fnAt = text.lastIndexOf('fn ', start);
@@ -409,7 +410,7 @@ test('--fix re-runs until no safe fix is left (a fix may expose another finding)
     ...hintRule,
     id: 'test-chain',
     checkFile(ctx: RuleContext) {
-      for (const m of ctx.file.text.matchAll(/twice\(\)/g)) {
+      for (const m of String(ctx.file.text).matchAll(/twice\(\)/g)) {
         const range = { start: m.index!, end: m.index! + m[0].length };
         ctx.report({ range, message: 'twice', fixes: [{ title: 'Mark it', safe: true, edits: [{ path: ctx.file.path, edits: [{ ...range, newText: 'marker()' }] }] }] });
       }

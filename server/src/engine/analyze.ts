@@ -1,6 +1,7 @@
 // The engine's entry: parse, collect facts, run rules per function (cached), per file and per workspace.
 import { parse, Edit, type Node, type Tree } from './parser';
 import { LineIndex, renderLineMarks } from './text';
+import { PieceText, sameText, type TextSource } from './piece-text';
 import { collectFacts, type FileFacts } from './resolve/facts';
 import { Workspace } from './workspace';
 import { looseFileCrate, type CrateInfo } from './crate';
@@ -83,18 +84,18 @@ export class Engine {
   }
 
   /** Why a text cannot be analysed, or undefined when it can. */
-  rejectText(text: string): string | undefined {
+  rejectText(text: TextSource): string | undefined {
     if (text.length > this.settings.maxFileBytes) return `skipped: ${text.length} characters is over the size limit (blindspot.maxFileSize = ${this.settings.maxFileBytes})`;
     if (text.includes('\u0000')) return 'skipped: binary file (contains NUL bytes)';
     return undefined;
   }
 
-  parseText(text: string, oldTree?: Tree | null): Tree | null {
+  parseText(text: TextSource, oldTree?: Tree | null): Tree | null {
     return parse(text, oldTree, { timeoutMs: this.settings.parseTimeoutMs });
   }
 
   /** `lines` when the caller already has them for `text` (an open document does: no rebuild per keystroke). */
-  makeSource(path: string, text: string, tree: Tree, crate: CrateInfo, lines = new LineIndex(text), facts?: FileFacts): SourceFile {
+  makeSource(path: string, text: TextSource, tree: Tree, crate: CrateInfo, lines = new LineIndex(text), facts?: FileFacts): SourceFile {
     const root = tree.rootNode;
     return { path, text, tree, root, lines, crate, facts: facts ?? collectFacts(root) };
   }
@@ -434,13 +435,13 @@ export class EngineDocument {
   private lines: LineIndex;
   /** The last analysis, and where the text changed since (both unset: the next analysis reads the whole file). */
   private snapshot: Snapshot | undefined;
-  private analysedText: string | undefined;
+  private analysedText: TextSource | undefined;
   private window: DirtyWindow | undefined;
   /**
    * The analysis a whole-file analysis replaced, with its text: an edit that broke the parse outside one function
    * (a stray brace) is usually undone next, and the undo brings back that very text.
    */
-  private beforeFile: { text: string; snapshot: Snapshot; tree: Tree | null } | undefined;
+  private beforeFile: { text: TextSource; snapshot: Snapshot; tree: Tree | null } | undefined;
   /**
    * The tree as last analysed, copied (tree-sitter shares its nodes) before the first edit after an analysis: kept in
    * beforeFile when that edit goes to a whole-file analysis, so its undo needs no re-parse.
@@ -451,17 +452,26 @@ export class EngineDocument {
   /** The text was checked and has no NUL byte (see rejectText). */
   private knownTextFree = false;
 
-  constructor(private readonly engine: Engine, readonly path: string, public text: string, public crate: CrateInfo) {
-    this.lines = new LineIndex(text);
+  /** The text in pieces: a keystroke copies one piece, not the whole text (see PieceText). */
+  private source: PieceText;
+
+  constructor(private readonly engine: Engine, readonly path: string, text: string, public crate: CrateInfo) {
+    this.source = PieceText.of(text);
+    this.lines = new LineIndex(this.source);
+  }
+
+  /** The whole text (joined once per version when asked for). */
+  get text(): string {
+    return this.source.toString();
   }
 
   /** Applies edits in order; the tree is edited to match so the next parse is incremental. */
   applyChanges(changes: ContentChange[]): void {
     if (this.tree && !this.dirty && this.snapshot && !this.analysedTree && changes.length) this.analysedTree = this.tree.copy();
     for (const c of changes) {
-      const start = Math.max(0, Math.min(c.start, this.text.length));
-      const end = Math.max(start, Math.min(c.end, this.text.length));
-      const newText = this.text.slice(0, start) + c.text + this.text.slice(end);
+      const start = Math.max(0, Math.min(c.start, this.source.length));
+      const end = Math.max(start, Math.min(c.end, this.source.length));
+      const newText = this.source.edited(start, end, c.text);
       const newLines = this.lines.edited(start, end, c.text, newText);
       if (this.tree) {
         const startPosition = this.lines.positionAt(start);
@@ -477,7 +487,7 @@ export class EngineDocument {
         }));
       }
       this.lines = newLines;
-      this.text = newText;
+      this.source = newText;
       this.window = widenWindow(this.window, start, end, c.text.length);
       if (c.text.includes('\u0000')) this.knownTextFree = false;
     }
@@ -485,9 +495,9 @@ export class EngineDocument {
   }
 
   setText(text: string): void {
-    this.text = text;
+    this.source = PieceText.of(text);
     this.knownTextFree = false;
-    this.lines = new LineIndex(text);
+    this.lines = new LineIndex(this.source);
     this.tree?.delete();
     this.tree = null;
     this.dirty = true;
@@ -505,7 +515,7 @@ export class EngineDocument {
     }
     let edited: EditedFunction | undefined;
     const before = this.beforeFile;
-    if (this.dirty && before?.tree && before.text === this.text) {
+    if (this.dirty && before?.tree && sameText(before.text, this.source)) {
       // An undo back to the text before the last whole-file analysis: its tree, kept unedited, is this text's.
       this.tree?.delete();
       this.tree = before.tree;
@@ -514,7 +524,7 @@ export class EngineDocument {
     }
     if (this.dirty || !this.tree) {
       const previous = this.tree;
-      const next = this.engine.parseText(this.text, previous);
+      const next = this.engine.parseText(this.source, previous);
       if (!next) {
         this.forgetSnapshot();
         return { path: this.path, findings: [], skipped: `skipped: parsing took longer than ${this.engine.settings.parseTimeoutMs} ms` };
@@ -531,20 +541,20 @@ export class EngineDocument {
     this.analysedTree?.delete();
     this.analysedTree = null;
     this.window = undefined;
-    this.analysedText = this.text;
+    this.analysedText = this.source;
     return { path: this.path, findings };
   }
 
   /** Binary content is looked for in the whole text once, then only in what edits insert (typing in a large file). */
   private rejectText(): string | undefined {
-    if (this.knownTextFree && this.text.length <= this.engine.settings.maxFileBytes) return undefined;
-    const rejected = this.engine.rejectText(this.text);
+    if (this.knownTextFree && this.source.length <= this.engine.settings.maxFileBytes) return undefined;
+    const rejected = this.engine.rejectText(this.source);
     this.knownTextFree = !rejected;
     return rejected;
   }
 
   private analyzeAll(): Finding[] {
-    const file = this.engine.makeSource(this.path, this.text, this.tree!, this.crate, this.lines);
+    const file = this.engine.makeSource(this.path, this.source, this.tree!, this.crate, this.lines);
     this.engine.workspace.setFacts(this.path, file.facts);
     this.beforeFile?.tree?.delete();
     this.beforeFile = this.snapshot && this.analysedText !== undefined ? { text: this.analysedText, snapshot: this.snapshot, tree: this.analysedTree } : undefined;
@@ -559,8 +569,8 @@ export class EngineDocument {
     const before = this.beforeFile;
     this.beforeFile = undefined;
     before?.tree?.delete();
-    if (!before || before.text !== this.text) return undefined;
-    const file = this.engine.makeSource(this.path, this.text, this.tree!, this.crate, this.lines, before.snapshot.facts);
+    if (!before || !sameText(before.text, this.source)) return undefined;
+    const file = this.engine.makeSource(this.path, this.source, this.tree!, this.crate, this.lines, before.snapshot.facts);
     const result = this.engine.restoreSnapshot(file, before.snapshot);
     if (!result) return undefined;
     this.snapshot = result.snapshot;
@@ -575,7 +585,7 @@ export class EngineDocument {
     const edit = bodyEdit(window, target.fn, this.analysedText);
     // An allow comment on the function's last line also covers the line after it (another item): re-read everything.
     if (edit.oldText.includes(ALLOW_MARK) || target.fn.text.includes(ALLOW_MARK)) return undefined;
-    const file = this.engine.makeSource(this.path, this.text, this.tree!, this.crate, this.lines, mapFacts(previous.facts, edit));
+    const file = this.engine.makeSource(this.path, this.source, this.tree!, this.crate, this.lines, mapFacts(previous.facts, edit));
     this.engine.workspace.setFacts(this.path, file.facts);
     const result = this.engine.analyzeBodyEdit(file, previous, target, edit, this.cache);
     if (!result) return undefined;

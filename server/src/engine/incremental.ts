@@ -7,6 +7,7 @@ import type { UseMap } from './resolve/paths';
 import type { TypeRef } from './resolve/types';
 import type { BodyEdit, Finding, RuleData } from './rule';
 import { lastAtOrBelow, mapLineMarks } from './text';
+import type { TextSource } from './piece-text';
 
 /** Where the text changed since the last analysis: [start, end) in the current text, `delta` = length added. */
 export interface DirtyWindow {
@@ -87,7 +88,7 @@ export function previousItemEnd(fn: Node): number {
   return fn.previousNamedSibling?.endIndex ?? fn.parent?.startIndex ?? 0;
 }
 
-export function bodyEdit(window: DirtyWindow, fn: Node, oldText: string): BodyEdit {
+export function bodyEdit(window: DirtyWindow, fn: Node, oldText: TextSource): BodyEdit {
   const oldEnd = window.end - window.delta;
   return {
     start: window.start,

@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Parser, Language, Query, Tree, Node, Edit } from 'web-tree-sitter';
+import { PieceText, type TextSource } from './piece-text';
 
 export { Edit };
 export type { Tree, Node };
@@ -84,7 +85,7 @@ export interface ParseOptions {
 }
 
 /** Parses `text`, reusing `oldTree` (already edited with tree.edit) for an incremental parse. */
-export function parse(text: string, oldTree?: Tree | null, options: ParseOptions = {}): Tree | null {
+export function parse(text: TextSource, oldTree?: Tree | null, options: ParseOptions = {}): Tree | null {
   const p = requireParser();
   const input = new ParseInput(text);
   try {
@@ -120,13 +121,17 @@ const PARSE_CHUNK = 256;
 class ParseInput {
   parsed = false;
 
-  constructor(private readonly text: string) {}
+  constructor(private readonly text: TextSource) {}
 
-  readonly read = (index: number): string => (this.parsed ? this.text.slice(index) : this.text.slice(index, pieceEnd(this.text, index + PARSE_CHUNK)));
+  readonly read = (index: number): string => (this.parsed ? this.rest(index) : this.text.slice(index, pieceEnd(this.text, index + PARSE_CHUNK)));
+
+  private rest(index: number): string {
+    return this.text instanceof PieceText ? this.text.restOfPiece(index) : this.text.slice(index);
+  }
 }
 
 /** A piece never ends between the two halves of a surrogate pair (tree-sitter would decode half an emoji). */
-function pieceEnd(text: string, end: number): number {
+function pieceEnd(text: TextSource, end: number): number {
   const last = text.charCodeAt(end - 1);
   return last >= 0xd800 && last <= 0xdbff ? end + 1 : end;
 }

@@ -1,5 +1,6 @@
 // Small tree helpers. Walks are iterative: 10,000-deep nesting must not blow the JS stack.
 import { memoPerTree, type Node } from './parser';
+import type { TextSource } from './piece-text';
 
 /** Pre-order walk; return false from `visit` to skip a node's children. */
 export function walk(root: Node, visit: (node: Node) => boolean | void): void {
@@ -143,7 +144,7 @@ function collectFunctionItems(root: Node): FunctionItem[] {
 }
 
 /** `impl<T> Trait for Type<T>` without its body: part of per-function cache keys (it decides `Self`). */
-export function implHeader(impl: Node | null, text: string): string {
+export function implHeader(impl: Node | null, text: TextSource): string {
   if (!impl) return '';
   return text.slice(impl.startIndex, impl.childForFieldName('body')?.startIndex ?? impl.endIndex);
 }
@@ -151,7 +152,7 @@ export function implHeader(impl: Node | null, text: string): string {
 const MAX_CONTEXT_LEVELS = 32;
 
 /** The attributes and comments written right before an item (its preceding siblings), as text. */
-function leadingText(item: Node, text: string): string {
+function leadingText(item: Node, text: TextSource): string {
   let start = item.startIndex;
   for (let s = item.previousNamedSibling; s && (s.type === 'attribute_item' || s.type.endsWith('comment')); s = s.previousNamedSibling) start = s.startIndex;
   return text.slice(start, item.startIndex);
@@ -162,7 +163,7 @@ function leadingText(item: Node, text: string): string {
  * the impl header (it decides `Self`), and each enclosing module, impl or trait with its attributes (`#[cfg(test)]`,
  * which module's imports apply). A stray `}` that moves a function into another module changes it.
  */
-export function functionContext(fn: Node, impl: Node | null, text: string): string {
+export function functionContext(fn: Node, impl: Node | null, text: TextSource): string {
   const parts = [leadingText(fn, text), implHeader(impl, text)];
   // Bounded like the rules' own climbs: machine-made nesting past that shares one key suffix.
   for (let list = fn.parent, levels = 0; list?.type === 'declaration_list' && levels < MAX_CONTEXT_LEVELS; levels++) {

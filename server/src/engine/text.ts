@@ -1,4 +1,5 @@
 // Offsets are UTF-16 code units (what web-tree-sitter and LSP use); the CLI shows columns in characters.
+import type { TextSource } from './piece-text';
 
 export interface Position {
   line: number;
@@ -15,7 +16,7 @@ export class LineIndex {
   /** A typed array: one flat allocation the garbage collector does not scan (a copy per keystroke in a large file). */
   private readonly lineStarts: Float64Array;
 
-  constructor(readonly text: string, lineStarts?: Float64Array) {
+  constructor(readonly text: TextSource, lineStarts?: Float64Array) {
     if (lineStarts) {
       this.lineStarts = lineStarts;
       return;
@@ -31,7 +32,7 @@ export class LineIndex {
    * The index of `text` after replacing [start, end) by `inserted` (`newText` is the result): only the new
    * line breaks are scanned and the later line starts moved, not the whole document (typing in a large file).
    */
-  edited(start: number, end: number, inserted: string, newText: string): LineIndex {
+  edited(start: number, end: number, inserted: string, newText: TextSource): LineIndex {
     const firstAfter = this.firstLineStartAfter(start);
     let removedUntil = firstAfter;
     while (removedUntil < this.lineStarts.length && this.lineStarts[removedUntil] <= end) removedUntil++;

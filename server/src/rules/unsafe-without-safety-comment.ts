@@ -2,6 +2,7 @@
 import type { Node } from '../engine/parser';
 import type { Fix, RuleContext, Rule } from '../engine/rule';
 import { query } from '../engine/parser';
+import type { TextSource } from '../engine/piece-text';
 
 const SAFETY = /safety:/i;
 /** Parents that hold statements or items: the climb from the block to "its statement" stops below them. */
@@ -90,7 +91,7 @@ function hasSafetySection(item: Node): boolean {
 }
 
 /** `/// # Safety` lines above the item (after its attributes and docs), for the author to complete. */
-function insertSafetySection(path: string, text: string, item: Node): Fix {
+function insertSafetySection(path: string, text: TextSource, item: Node): Fix {
   const lineStart = text.lastIndexOf('\n', item.startIndex - 1) + 1;
   const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];
   const lines = `${indent}///\n${indent}/// # Safety\n${indent}///\n${indent}/// `;
@@ -112,7 +113,7 @@ const MAX_ANCHORS = 8;
 const MAX_CLIMB = 64;
 
 /** Only whitespace between the line's start and `offset`. */
-function startsLine(text: string, offset: number): boolean {
+function startsLine(text: TextSource, offset: number): boolean {
   const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
   return text.slice(lineStart, offset).trim() === '';
 }
@@ -138,7 +139,7 @@ function flaggedRange(node: Node): { start: number; end: number } {
 }
 
 /** A `// SAFETY: ` line above the statement (same indentation), or an inline block comment when it does not start a line. */
-function insertSafetyComment(path: string, text: string, target: Node): Fix {
+function insertSafetyComment(path: string, text: TextSource, target: Node): Fix {
   const at = target.startIndex;
   if (startsLine(text, at)) {
     const lineStart = text.lastIndexOf('\n', at - 1) + 1;

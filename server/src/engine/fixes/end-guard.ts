@@ -135,7 +135,7 @@ function deleteLine(ctx: RuleContext, statement: Node): { start: number; end: nu
   const line = lines.positionAt(statement.startIndex).line;
   const [lineStart, lineEnd] = [lines.lineStart(line), lines.lineEnd(line)];
   const alone = /^[ \t]*$/.test(text.slice(lineStart, statement.startIndex)) && /^[ \t]*$/.test(text.slice(statement.endIndex, lineEnd));
-  if (alone) return { start: lineStart, end: Math.min(text.length, lineEnd + (text[lineEnd] === '\r' ? 2 : 1)), newText: '' };
+  if (alone) return { start: lineStart, end: Math.min(text.length, lineEnd + (text.charCodeAt(lineEnd) === 13 ? 2 : 1)), newText: '' };
   return { start: statement.startIndex, end: statement.endIndex, newText: '' };
 }
 

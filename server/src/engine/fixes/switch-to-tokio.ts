@@ -55,7 +55,7 @@ function unusedImportEdit(ctx: RuleContext, lockPath: string, edits: TextEdit[])
   if (!local) return undefined;
   const decl = ctx.file.root.namedChildren.find((c) => c?.type === 'use_declaration' && new RegExp(`\\b${local}\\b`).test(c.text));
   if (!decl) return undefined;
-  const { text } = ctx.file;
+  const text = String(ctx.file.text);
   const rewritten = edits.filter((e) => /\bMutex\b|\bRwLock\b/.test(text.slice(e.start, e.end)));
   const word = new RegExp(`\\b${local}\\b`, 'g');
   for (let m = word.exec(text); m; m = word.exec(text)) {

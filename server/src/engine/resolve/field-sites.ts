@@ -5,6 +5,7 @@ import type { Node } from '../parser';
 import { parse, query } from '../parser';
 import { implHeader } from '../syntax';
 import { OffsetShift } from '../incremental';
+import type { TextSource } from '../piece-text';
 
 export type ValueShape =
   | { kind: 'none' | 'default' | 'rcnew' | 'other'; start: number; end: number }
@@ -143,7 +144,7 @@ interface Budget {
 const STATEMENT_HOLDERS = new Set(['block', 'source_file', 'declaration_list', 'field_initializer_list']);
 
 /** The statement (or item) containing `node` (`up` = its ancestors, innermost first): line start and indentation. */
-function statementLine(node: Node, up: Node[], text: string): { lineStart: number; indent: string } {
+function statementLine(node: Node, up: Node[], text: TextSource): { lineStart: number; indent: string } {
   const holder = up.findIndex((n) => STATEMENT_HOLDERS.has(n.type));
   const stmt = holder > 0 ? up[holder - 1] : holder === 0 ? node : up[up.length - 1] ?? node;
   const lineStart = text.lastIndexOf('\n', stmt.startIndex - 1) + 1;
@@ -173,7 +174,7 @@ function literalOwner(init: Node, up: Node[], budget: Budget): string | undefine
 }
 
 /** Method calls applied to `fe` (`.borrow().clone()`), then whether the result is stored into (`*… = v`, `… = v`). */
-function accessSite(fe: Node, text: string, budget: Budget): FieldSite | undefined {
+function accessSite(fe: Node, text: TextSource, budget: Budget): FieldSite | undefined {
   const field = fe.childForFieldName('field');
   const receiver = fe.childForFieldName('value');
   if (!field || !receiver) return undefined;
@@ -207,7 +208,7 @@ function accessSite(fe: Node, text: string, budget: Budget): FieldSite | undefin
   };
 }
 
-function initSite(init: Node, kind: 'init' | 'shorthand', text: string, budget: Budget): FieldSite | undefined {
+function initSite(init: Node, kind: 'init' | 'shorthand', text: TextSource, budget: Budget): FieldSite | undefined {
   const name = kind === 'init' ? init.childForFieldName('field') : init.namedChildren[0];
   if (!name) return undefined;
   const value = kind === 'init' ? init.childForFieldName('value') : null;
@@ -219,7 +220,7 @@ function initSite(init: Node, kind: 'init' | 'shorthand', text: string, budget: 
 }
 
 /** After the last top-level `use`, inner attribute or inner doc comment (a `use` may not precede those). */
-function useInsertOffset(root: Node, text: string): number {
+function useInsertOffset(root: Node, text: TextSource): number {
   let after = 0;
   for (const child of root.namedChildren) {
     if (!child) continue;
@@ -248,7 +249,7 @@ interface Collected {
 }
 
 /** One native query finds the candidates under `node`; each is then read with a few bounded parent steps. */
-function collectUnder(node: Node, text: string, out: Collected): void {
+function collectUnder(node: Node, text: TextSource, out: Collected): void {
   const captures = query(SITES_QUERY).captures(node);
   const callees = new Set(captures.filter((c) => c.name === 'callee').map((c) => c.node.id));
   const budget: Budget = { steps: CLIMB_BUDGET };
@@ -295,7 +296,7 @@ const itemSites = new Map<string, { sites: FieldSite[]; complete: boolean }>();
 const MAX_CACHED_FUNCTIONS = 4096;
 
 /** Sites of one item (a function, or a macro call, const or static outside functions), cached by its text. */
-function sitesOfItem(fn: Node, impl: Node | null, text: string, out: Collected): void {
+function sitesOfItem(fn: Node, impl: Node | null, text: TextSource, out: Collected): void {
   const header = implHeader(impl, text);
   const key = `${header}\u0000${fn.text}`;
   let cached = itemSites.get(key);
@@ -311,7 +312,7 @@ function sitesOfItem(fn: Node, impl: Node | null, text: string, out: Collected):
 }
 
 /** The sites a function had with `oldText`, at `start`, if they are still cached (typing: the text before the edit). */
-export function cachedFunctionSites(impl: Node | null, oldText: string, text: string, start: number): FieldSite[] | undefined {
+export function cachedFunctionSites(impl: Node | null, oldText: TextSource, text: TextSource, start: number): FieldSite[] | undefined {
   const cached = itemSites.get(`${implHeader(impl, text)}\u0000${oldText}`);
   return cached && shifted(cached.sites, start);
 }
@@ -428,14 +429,14 @@ export function movedSites(data: FieldSites, move: SitesMove): FieldSites {
 }
 
 /** The sites of one function item, in source order (`complete` false: it nests too deep to collect them all). */
-export function functionFieldSites(fn: Node, impl: Node | null, text: string): { sites: FieldSite[]; complete: boolean } {
+export function functionFieldSites(fn: Node, impl: Node | null, text: TextSource): { sites: FieldSite[]; complete: boolean } {
   const out: Collected = { sites: [], modules: [], derives: {}, complete: true };
   sitesOfItem(fn, impl, text, out);
   out.sites.sort((a, b) => a.start - b.start);
   return { sites: out.sites, complete: out.complete };
 }
 
-function hasSiteCharacters(text: string, item: Node): boolean {
+function hasSiteCharacters(text: TextSource, item: Node): boolean {
   const own = text.slice(item.startIndex, item.endIndex);
   return own.includes('.') || own.includes('{');
 }
@@ -444,7 +445,7 @@ function hasSiteCharacters(text: string, item: Node): boolean {
  * An impl or trait block's sites, cached by its whole text: a large file re-read after an edit elsewhere finds most
  * blocks unchanged and skips listing their methods (impl bodies hold no modules or structs, only sites).
  */
-function sitesOfImpl(block: Node, text: string, out: Collected, depth: number): void {
+function sitesOfImpl(block: Node, text: TextSource, out: Collected, depth: number): void {
   const key = `impl\u0000${block.text}`;
   let cached = itemSites.get(key);
   if (!cached) {
@@ -460,7 +461,7 @@ function sitesOfImpl(block: Node, text: string, out: Collected, depth: number): 
 }
 
 /** Every item of the file outside function bodies: the rest is read per function (cached), so typing stays cheap. */
-function collectOutsideFunctions(container: Node, text: string, out: Collected, impl: Node | null, depth = 0): void {
+function collectOutsideFunctions(container: Node, text: TextSource, out: Collected, impl: Node | null, depth = 0): void {
   for (const child of container.namedChildren) {
     if (!child) continue;
     if (child.type === 'function_item') sitesOfItem(child, impl, text, out);
