@@ -59,6 +59,21 @@ test('struct, tuple struct and enum fields, aliases and statics with resolved ty
   assert.equal(typeToString(facts.fnReturns.get('make')!), 'Shared');
 });
 
+test('statics no rule can act on are left out of the facts: consts, and statics of built-in types', () => {
+  const facts = factsOf(`
+    use std::sync::Mutex;
+    const LIMIT: usize = 4;
+    const LOCK: Mutex<u8> = Mutex::new(0);
+    const EPERM: c_int = 1;
+    static TABLE: &[(char, char)] = &[('a', 'z')];
+    static NAME: &str = "x";
+    static LOCKS: [Mutex<u8>; 2] = [Mutex::new(0), Mutex::new(0)];
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);`);
+  assert.deepEqual([...facts.statics.keys()].sort(), ['COUNTER', 'LOCKS']);
+  // Still part of the signature: editing one changes the workspace version like any item.
+  assert.notEqual(facts.signature, factsOf('use std::sync::Mutex;\nconst LIMIT: usize = 5;').signature);
+});
+
 test('facts signature changes only when facts change', () => {
   const a = factsOf('struct S { a: u8 }\nfn f() { let x = 1; }');
   const b = factsOf('struct S { a: u8 }\nfn f() { let x = 2; }');

@@ -116,8 +116,12 @@ export class Engine {
     return undefined;
   }
 
-  /** Parses, analyses and releases the tree: the CLI's path. */
-  checkText(path: string, text: string, crate: CrateInfo = looseFileCrate): FileResult {
+  /**
+   * Parses, analyses and releases the tree: the CLI's path. `once`: a file on disk checked once, as in a scan's
+   * second pass (see EngineSettings.checkedOnce), whatever the engine's own settings say.
+   */
+  checkText(path: string, text: string, crate: CrateInfo = looseFileCrate, once = false): FileResult {
+    if (once && !this.settings.checkedOnce) return this.withSettings({ checkedOnce: true }, () => this.checkText(path, text, crate));
     const rejected = this.rejectText(text);
     if (rejected) return { path, findings: [], skipped: rejected };
     const tree = this.parseText(text);
@@ -128,6 +132,17 @@ export class Engine {
       return { path, findings: this.analyze(file) };
     } finally {
       tree.delete();
+    }
+  }
+
+  /** Runs `run` with some settings changed (not a settings update: no cache goes stale). */
+  private withSettings<T>(patch: Partial<EngineSettings>, run: () => T): T {
+    const saved = this.settings;
+    this.settings = { ...saved, ...patch };
+    try {
+      return run();
+    } finally {
+      this.settings = saved;
     }
   }
 

@@ -171,7 +171,7 @@ function recheck(engine: Engine, filePath: string, options: ScanOptions): ScanRe
     previous(ruleId, p, error);
   };
   try {
-    const result: ScanResult = engine.checkText(filePath, read.text, crateInfoFor(filePath));
+    const result: ScanResult = engine.checkText(filePath, read.text, crateInfoFor(filePath), true);
     if (options.includeText) Object.assign(result, { text: read.text, bom: read.bom });
     return result;
   } catch (error) {

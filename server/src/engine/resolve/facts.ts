@@ -156,6 +156,14 @@ function withoutSpans(type: TypeRef | undefined): TypeRef | undefined {
 }
 
 /** Reads the file's facts. Imports are read first so types in any item resolve against all of them. */
+/** Built-in types, and tuples and arrays: no rule acts on a value whose type is made of these alone. */
+const PRIMITIVES = new Set(['bool', 'char', 'str', 'i8', 'i16', 'i32', 'i64', 'i128', 'isize', 'u8', 'u16', 'u32', 'u64', 'u128', 'usize', 'f32', 'f64', '(..)', '[..]']);
+
+/** `&[(char, char)]`, `&str`, `usize`: a static of such a type is left out of the facts. */
+function madeOfPrimitives(type: TypeRef): boolean {
+  return PRIMITIVES.has(type.path) && type.args.every(madeOfPrimitives);
+}
+
 export function collectFacts(root: Node): FileFacts {
   const entries = [...itemsWithModule(root)];
   const uses = moduleUseMaps(entries);
@@ -204,13 +212,18 @@ export function collectFacts(root: Node): FileFacts {
         signature.push(item.text);
         break;
       }
-      case 'static_item':
-      case 'const_item': {
+      case 'static_item': {
         const name = item.childForFieldName('name');
-        if (name) facts.statics.set(name.text, { name: name.text, type: staticType(item.childForFieldName('type'), module, uses), span: spanOf(item) });
+        const type = staticType(item.childForFieldName('type'), module, uses);
+        if (name && !(type && madeOfPrimitives(type))) facts.statics.set(name.text, { name: name.text, type, span: spanOf(item) });
         signature.push(item.text);
         break;
       }
+      case 'const_item':
+        // A const is copied into every use: never a shared lock or cell. FFI bindings declare tens of thousands
+        // (libc, winapi): as facts they were over half of what a workspace scan sends between threads.
+        signature.push(item.text);
+        break;
       case 'function_item': {
         const returnType = item.childForFieldName('return_type');
         const ret = returnType && typeFromNode(returnType, uses);
