@@ -14,8 +14,8 @@ import { clippyAvailable, clippyRechecks, copyCrate, oursOnSameFile } from './cl
 import { corpusFiles, crateOf, ensureCorpus, REGISTRY, type CorpusFile } from './corpus';
 import type { MemorySample } from './memory';
 import { astGrepScan, bareParse, cliScan, ensureAstGrep, workerScan } from './scan';
-import { fmt, mb, median, spread, summarize, timeRuns } from './stats';
-import { assembleTypingFile, benchTyping } from './typing';
+import { fmt, mb, median, spread, summarize, timeRuns, type Summary } from './stats';
+import { assembleTypingFile, benchTyping, type TypingFigures } from './typing';
 import { benchTypingInServer } from './typing-lsp';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -27,6 +27,8 @@ const out = (line = '') => {
   console.log(line);
 };
 const log = (line: string) => console.error(line);
+/** The typing rounds' edit sites: seeds TYPING_SEED, TYPING_SEED + 1, … */
+const TYPING_SEED = 8;
 
 function requireBuild(): void {
   for (const f of ['dist/cli.js', 'dist/worker.js']) {
@@ -43,27 +45,41 @@ function selectCorpus(): { files: CorpusFile[]; target: string } {
 
 async function typingSection(files: CorpusFile[]): Promise<void> {
   const text = assembleTypingFile(files);
-  const t = benchTyping(new Engine(), text, 200);
+  // Rounds at different sites, each with a fresh engine: one busy moment of the shared machine moves a single
+  // round's p95; the goal is read on all rounds' edits pooled.
+  const rounds = quick ? 1 : 3;
+  const perRound: TypingFigures[] = [];
+  for (let round = 0; round < rounds; round++) {
+    log(`typing: round ${round + 1}/${rounds}`);
+    perRound.push(benchTyping(new Engine(), text, 200, TYPING_SEED + round));
+  }
+  const t = perRound[0];
+  const analyze = summarize(perRound.flatMap((r) => r.analyzeTimes));
+  const reparse = summarize(perRound.flatMap((r) => r.reparseTimes));
+  const roundP95 = (pick: (r: TypingFigures) => Summary) => summarize(perRound.map((r) => pick(r).p95));
+  const sum = (pick: (r: TypingFigures) => number) => perRound.reduce((n, r) => n + pick(r), 0);
+  const edits = sum((r) => r.edits);
   out('## Typing (change → diagnostics, no debounce)');
   out();
-  out(`${t.edits} single-character edits (type, then delete) spread over function bodies of a ${t.lines}-line, ${fmt(mb(t.bytes))} MB file assembled from the corpus; each timed from \`EngineDocument.applyChanges\` to the result of \`analyze()\` (${t.findings} findings), alternating edit by edit with the bare incremental re-parse of the same edit (\`tree.edit\` + \`parser.parse(text, oldTree)\`, through the same \`parse()\` as the engine, which hands tree-sitter the text in 256-character pieces).`);
+  out(`${rounds} × ${t.edits} single-character edits (type, then delete) spread over function bodies of a ${t.lines}-line, ${fmt(mb(t.bytes))} MB file assembled from the corpus, at different places in each round (a fresh engine each time, JIT warmed by edits elsewhere first); each timed from \`EngineDocument.applyChanges\` to the result of \`analyze()\` (${t.findings} findings), alternating edit by edit with the bare incremental re-parse of the same edit (\`tree.edit\` + \`parser.parse(text, oldTree)\`, through the same \`parse()\` and the same piece-wise text as the engine). Figures over all ${edits} edits pooled; p95 per round in brackets.`);
   out();
   out('| | p50 | p95 | min–max |');
   out('| --- | --- | --- | --- |');
-  out(`| edit → diagnostics | ${fmt(t.analyze.median)} ms | ${fmt(t.analyze.p95)} ms | ${fmt(t.analyze.min)}–${fmt(t.analyze.max)} ms |`);
-  out(`| bare incremental re-parse | ${fmt(t.reparse.median)} ms | ${fmt(t.reparse.p95)} ms | ${fmt(t.reparse.min)}–${fmt(t.reparse.max)} ms |`);
-  out(`| ratio | ${fmt(t.analyze.median / t.reparse.median)}× | ${fmt(t.analyze.p95 / t.reparse.p95)}× | |`);
+  out(`| edit → diagnostics | ${fmt(analyze.median)} ms | ${fmt(analyze.p95)} ms (${fmt(roundP95((r) => r.analyze).min)}–${fmt(roundP95((r) => r.analyze).max)}) | ${fmt(analyze.min)}–${fmt(analyze.max)} ms |`);
+  out(`| bare incremental re-parse | ${fmt(reparse.median)} ms | ${fmt(reparse.p95)} ms (${fmt(roundP95((r) => r.reparse).min)}–${fmt(roundP95((r) => r.reparse).max)}) | ${fmt(reparse.min)}–${fmt(reparse.max)} ms |`);
+  out(`| ratio | ${fmt(analyze.median / reparse.median)}× | ${fmt(analyze.p95 / reparse.p95)}× | |`);
   try {
     const server = await benchTypingInServer(text, 200);
-    out(`| inside the server (\`dist/server.js\` over stdio, debounce 0): didChange → publishDiagnostics | ${fmt(server.median)} ms | ${fmt(server.p95)} ms | ${fmt(server.min)}–${fmt(server.max)} ms |`);
+    out(`| inside the server (\`dist/server.js\` over stdio, debounce 0, one round): didChange → publishDiagnostics | ${fmt(server.median)} ms | ${fmt(server.p95)} ms | ${fmt(server.min)}–${fmt(server.max)} ms |`);
   } catch (error) {
     out(`| inside the server | failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)} | | |`);
   }
   out();
-  const whole = t.edits - t.functionScoped - t.restored;
-  out(`${t.functionScoped} of ${t.edits} edits re-analysed only the edited function. ${whole} changed the parse outside it (a character that ends the function early or turns the file's top level into an error) and re-read the whole file; ${t.restored} deleted such a character again and got the analysis from before it back (an undo: no parse, no rule).`);
+  const scoped = sum((r) => r.functionScoped);
+  const restored = sum((r) => r.restored);
+  out(`${scoped} of ${edits} edits re-analysed only the edited function. ${edits - scoped - restored} changed the parse outside it (a character that ends the function early or turns the file's top level into an error) and re-read the whole file; ${restored} deleted such a character again and got the analysis from before it back (an undo: no parse, no rule).`);
   out();
-  out(`Goal: p95 ≤ 5 ms → **${t.analyze.p95 <= 5 ? 'met' : 'missed'}** (p95 ${fmt(t.analyze.p95)} ms).`);
+  out(`Goal: p95 ≤ 5 ms → **${analyze.p95 <= 5 ? 'met' : 'missed'}** (p95 ${fmt(analyze.p95)} ms).`);
   out();
 }
 

@@ -4,7 +4,7 @@
 import { fileUri, LspClient, tempDir } from '../../test/harness/lsp-client';
 import * as path from 'path';
 import { summarize, type Summary } from './stats';
-import { editSites } from './typing';
+import { editSites, warmupSites } from './typing';
 
 export async function benchTypingInServer(text: string, edits = 200, seed = 8): Promise<Summary> {
   const client = await LspClient.start({ settings: { debounceMs: 0 } });
@@ -15,7 +15,7 @@ export async function benchTypingInServer(text: string, edits = 200, seed = 8): 
     await client.open(uri, text, version);
     await client.waitForDiagnostics(uri, () => true, version);
     const sites = editSites(text, edits / 2, seed);
-    const warmup = sites.slice(0, 10).map((s) => ({ s, timed: false }));
+    const warmup = warmupSites(text, sites, seed).map((s) => ({ s, timed: false }));
     for (const { s, timed } of [...warmup, ...sites.map((s) => ({ s, timed: true }))]) {
       for (const insert of [true, false]) {
         const range = { start: { line: s.row, character: s.column }, end: { line: s.row, character: s.column + (insert ? 0 : 1) } };
