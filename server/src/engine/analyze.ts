@@ -278,7 +278,7 @@ export class Engine {
     if (kept && rule.updateFileFindings) this.runRule(rule, file, fresh, (c) => (updated = rule.updateFileFindings!({ ...c, fn: target.fn, impl: target.impl }, edit)));
     if (kept && updated) {
       const outside = kept.filter((f) => f.range.start < target.fn.startIndex || f.range.start >= edit.oldFnEnd);
-      return [...outside.map((f) => mapFinding(f, file.path, edit.map)), ...this.unsuppressed(file, fresh)];
+      return [...outside.map((f) => mapFinding(f, file.path, edit.map, edit.oldEnd)), ...this.unsuppressed(file, fresh)];
     }
     const own: Finding[] = [];
     this.runRule(rule, file, own, (c) => rule.checkFile!(c));
@@ -301,7 +301,9 @@ export class Engine {
       if (!placed && entry.start >= start) placeTarget();
       if (entry.start === start) continue;
       if (entry.local) {
-        out.push({ start: edit.map(entry.start), end: edit.map(entry.end), local: true, findings: entry.findings.map((f) => mapFinding(f, file.path, edit.map)) });
+        // A function wholly before the edit keeps its entry: nothing in it moves.
+        if (entry.end < edit.oldEnd && entry.findings.every((f) => mapFinding(f, file.path, edit.map, edit.oldEnd) === f)) out.push(entry);
+        else out.push({ start: edit.map(entry.start), end: edit.map(entry.end), local: true, findings: entry.findings.map((f) => mapFinding(f, file.path, edit.map, edit.oldEnd)) });
         continue;
       }
       const again = this.functionAt(file.root, edit.map(entry.start));

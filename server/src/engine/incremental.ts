@@ -6,7 +6,7 @@ import type { FileFacts, StructFacts } from './resolve/facts';
 import type { UseMap } from './resolve/paths';
 import type { TypeRef } from './resolve/types';
 import type { BodyEdit, Finding, RuleData } from './rule';
-import { lastAtOrBelow, mapLineMarks } from './text';
+import { lastAtOrBelow, lineMarkOffsets, mapLineMarks } from './text';
 import type { TextSource } from './piece-text';
 
 /** Where the text changed since the last analysis: [start, end) in the current text, `delta` = length added. */
@@ -112,7 +112,12 @@ export function mapOffsets<T>(value: T, map: (offset: number) => number): T {
 }
 
 /** A finding with every offset into `path` mapped (its own range only if it is in `path`: related ranges and fix edits may point there from another file). */
-export function mapFinding(f: Finding, path: string, map: (offset: number) => number): Finding {
+/**
+ * `f` with its offsets in `path` mapped. `unchangedBelow`: `map` leaves every offset under it where it is (an edit's
+ * old end); a finding with no offset from there on is returned as it is (typing moves only what follows it).
+ */
+export function mapFinding(f: Finding, path: string, map: (offset: number) => number, unchangedBelow = -Infinity): Finding {
+  if (lastOffsetIn(f, path) < unchangedBelow) return f;
   const range = <T extends { start: number; end: number }>(r: T): T => ({ ...r, start: map(r.start), end: map(r.end) });
   return {
     ...f,
@@ -126,6 +131,29 @@ export function mapFinding(f: Finding, path: string, map: (offset: number) => nu
       select: fix.select && fix.select.path === path ? range(fix.select) : fix.select,
     })),
   };
+}
+
+const lastOffsets = new WeakMap<Finding, number>();
+
+/** The largest offset a finding holds in `path` (ranges, fixes, line marks), remembered per finding and path. */
+function lastOffsetIn(f: Finding, path: string): number {
+  if (f.path !== path) return lastOffsetOf(f, path);
+  let last = lastOffsets.get(f);
+  if (last === undefined) lastOffsets.set(f, (last = lastOffsetOf(f, path)));
+  return last;
+}
+
+function lastOffsetOf(f: Finding, path: string): number {
+  let last = -Infinity;
+  const see = (r: { end: number } | undefined) => r && (last = Math.max(last, r.end));
+  if (f.path === path) see(f.range);
+  for (const r of f.related) if (r.path === path) see(r.range);
+  for (const fix of f.fixes) {
+    for (const fe of fix.edits) if (fe.path === path) fe.edits.forEach(see);
+    if (fix.select?.path === path) see(fix.select);
+  }
+  for (const text of [f.message, ...f.notes]) for (const offset of lineMarkOffsets(text)) last = Math.max(last, offset);
+  return last;
 }
 
 /** One edit's offset map: `offset >= oldEnd ? offset + delta : offset` (offsets in the text before it). */

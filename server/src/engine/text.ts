@@ -120,6 +120,11 @@ export function mapLineMarks(text: string, map: (offset: number) => number): str
   return text.includes('\u0002') ? text.replace(LINE_MARK, (_, offset: string) => lineMark(map(Number(offset)))) : text;
 }
 
+/** The offsets a text's line marks hold. */
+export function lineMarkOffsets(text: string): number[] {
+  return text.includes('\u0002') ? [...text.matchAll(LINE_MARK)].map((m) => Number(m[1])) : [];
+}
+
 export function renderLineMarks(text: string, lines: LineIndex): string {
   return text.includes('\u0002') ? text.replace(LINE_MARK, (_, offset: string) => String(lines.positionAt(Number(offset)).line + 1)) : text;
 }
