@@ -12,7 +12,7 @@ import { functionContext, functionItems } from '../server/src/engine/syntax';
 import type { CrateInfo } from '../server/src/engine/crate';
 import type { Finding } from '../server/src/engine/rule';
 import { makeRandom, randomInt } from '../scripts/fuzz/inputs';
-import { OffsetShift } from '../server/src/engine/incremental';
+import { equalWhenMoved, mapOffsets, OffsetShift } from '../server/src/engine/incremental';
 import { movedSites, type FieldSite, type FieldSites } from '../server/src/engine/resolve/field-sites';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
@@ -244,7 +244,9 @@ test('field sites moved by many edits in many functions equal the edits applied 
     const functions = run % 4 === 3 ? 300 : 30;
     let expected: FieldSite[] = [];
     for (let k = 0; k < functions; k++) for (let j = 0; j < (k % 5 === 4 ? 0 : 8); j++) expected.push(site(100 * k + 10 + 10 * j, 100 * k + 7 + 10 * j));
-    let data: FieldSites = { sites: expected, complete: true, useInsertAt: 0, modules: [], weakIncompatibleDerives: {} };
+    let modules = [{ start: 150, end: 420 }, { start: 1_010, end: 1_990 }];
+    let derives: FieldSites['weakIncompatibleDerives'] = { A: { traits: ['Hash'], lineStart: 40, indent: '' }, B: { traits: ['PartialEq'], lineStart: 2_050, indent: '    ' } };
+    let data: FieldSites = { sites: expected, complete: true, useInsertAt: 0, modules, weakIncompatibleDerives: derives };
     const fnStarts = Array.from({ length: functions }, (_, k) => 100 * k);
     const fnEnds = fnStarts.map((s) => s + 100);
     for (let i = 0; i < 300; i++) {
@@ -258,6 +260,9 @@ test('field sites moved by many edits in many functions equal the edits applied 
       const fresh = Array.from({ length: randomInt(rand, 4) }, (_, j) => site(start + 10 + 20 * j, start + 8 + 20 * j));
       expected = [...expected.filter((s) => s.start < start), ...fresh, ...expected.filter((s) => s.start >= oldEnd).map((s) => ({ ...s, start: s.start + delta, end: s.end + delta, lineStart: map(s.lineStart) }))];
       data = movedSites(data, { start, oldEnd, fresh, delta, map, editEnd });
+      modules = modules.map((m) => ({ start: map(m.start), end: map(m.end) }));
+      derives = Object.fromEntries(Object.entries(derives).map(([name, d]) => [name, { ...d, lineStart: map(d.lineStart) }]));
+      if (i % 53 === 0 || i === 299) assert.deepEqual([data.modules, data.weakIncompatibleDerives], [modules, derives], `run ${run}, move ${i}: modules and derives`);
       for (let j = 0; j < functions; j++) {
         if (fnStarts[j] >= editEnd) fnStarts[j] += delta;
         if (fnEnds[j] >= editEnd) fnEnds[j] += delta;
@@ -267,4 +272,43 @@ test('field sites moved by many edits in many functions equal the edits applied 
   }
   const empty: FieldSites = { sites: [], complete: true, useInsertAt: 0, modules: [], weakIncompatibleDerives: {} };
   assert.deepEqual(movedSites(empty, { start: 0, oldEnd: 10, fresh: [site(3, 0)], delta: 1, map: (o) => (o >= 5 ? o + 1 : o), editEnd: 5 }).sites.map((s) => s.start), [3]);
+});
+
+test('comparing data moved by an edit (equalWhenMoved) agrees with comparing the JSON of the moved copy', () => {
+  const rand = makeRandom(5);
+  const offsetKeys = ['start', 'end', 'lineStart', 'body'];
+  const otherKeys = ['field', 'kind', 'owner', 'count'];
+  const build = (depth: number): unknown => {
+    const roll = randomInt(rand, 10);
+    if (depth > 2 || roll < 3) return [randomInt(rand, 40), 'self', undefined, true][randomInt(rand, 4)];
+    if (roll < 5) return Array.from({ length: randomInt(rand, 3) }, () => build(depth + 1));
+    const out: Record<string, unknown> = {};
+    for (const k of offsetKeys) if (randomInt(rand, 2)) out[k] = randomInt(rand, 40);
+    for (const k of otherKeys) if (randomInt(rand, 3) === 0) out[k] = build(depth + 1);
+    return out;
+  };
+  // One random change somewhere in a copy: a number, a member, or an array element.
+  const perturb = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.length && randomInt(rand, 2) ? value.map((v, i) => (i === 0 ? perturb(v) : v)) : [...value, 1];
+    if (value && typeof value === 'object') {
+      const keys = Object.keys(value);
+      const copy = { ...(value as Record<string, unknown>) };
+      if (!keys.length || randomInt(rand, 3) === 0) copy.kind = 'other';
+      else copy[keys[0]] = perturb(copy[keys[0]]);
+      return copy;
+    }
+    return typeof value === 'number' ? value + 1 : 0;
+  };
+  let equal = 0;
+  for (let i = 0; i < 3000; i++) {
+    const value = build(0);
+    const at = randomInt(rand, 40);
+    const delta = randomInt(rand, 5) - 2;
+    const map = (offset: number) => (offset >= at ? offset + delta : offset);
+    const moved = randomInt(rand, 2) ? mapOffsets(value, map) : perturb(mapOffsets(value, map));
+    const expected = JSON.stringify(mapOffsets(value, map)) === JSON.stringify(moved);
+    assert.equal(equalWhenMoved(value, moved, map), expected, JSON.stringify({ value, moved, at, delta }));
+    if (expected) equal++;
+  }
+  assert.ok(equal > 1000 && equal < 2900, `both answers occur (${equal} equal)`);
 });

@@ -103,6 +103,25 @@ export function bodyEdit(window: DirtyWindow, fn: Node, oldText: TextSource): Bo
 const OFFSET_KEYS = new Set(['start', 'end', 'lineStart', 'body', 'useInsertAt']);
 
 /** A copy of plain data with every offset (`start`, `end`, `lineStart`, `body`, `useInsertAt`) mapped. */
+/**
+ * Whether `moved` equals `value` with its offsets mapped, compared as their JSON would be (members left undefined
+ * do not count) without building either: typing compares a function's data before and after every keystroke.
+ */
+export function equalWhenMoved(value: unknown, moved: unknown, map: (offset: number) => number, key?: string): boolean {
+  if (key !== undefined && typeof value === 'number' && OFFSET_KEYS.has(key)) return map(value) === moved;
+  if (value === moved) return true;
+  if (!value || !moved || typeof value !== 'object' || typeof moved !== 'object') return false;
+  if (Array.isArray(value) || Array.isArray(moved)) {
+    if (!Array.isArray(value) || !Array.isArray(moved) || value.length !== moved.length) return false;
+    return value.every((v, i) => equalWhenMoved(v, moved[i], map));
+  }
+  const a = value as Record<string, unknown>;
+  const b = moved as Record<string, unknown>;
+  const keys = Object.keys(a).filter((k) => a[k] !== undefined);
+  if (keys.length !== Object.keys(b).filter((k) => b[k] !== undefined).length) return false;
+  return keys.every((k) => equalWhenMoved(a[k], b[k], map, k));
+}
+
 export function mapOffsets<T>(value: T, map: (offset: number) => number): T {
   if (Array.isArray(value)) return value.map((v) => mapOffsets(v, map)) as T;
   if (!value || typeof value !== 'object') return value;
@@ -111,9 +130,9 @@ export function mapOffsets<T>(value: T, map: (offset: number) => number): T {
   return out as T;
 }
 
-/** A finding with every offset into `path` mapped (its own range only if it is in `path`: related ranges and fix edits may point there from another file). */
 /**
- * `f` with its offsets in `path` mapped. `unchangedBelow`: `map` leaves every offset under it where it is (an edit's
+ * `f` with every offset into `path` mapped (its own range only if it is in `path`: related ranges and fix edits may
+ * point there from another file). `unchangedBelow`: `map` leaves every offset under it where it is (an edit's
  * old end); a finding with no offset from there on is returned as it is (typing moves only what follows it).
  */
 export function mapFinding(f: Finding, path: string, map: (offset: number) => number, unchangedBelow = -Infinity): Finding {

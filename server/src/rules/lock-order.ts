@@ -4,7 +4,7 @@
 // matches A→B against B→A across all files.
 import type { Node } from '../engine/parser';
 import type { Rule, RuleContext, RuleData } from '../engine/rule';
-import { mapOffsets } from '../engine/incremental';
+import { equalWhenMoved, mapOffsets } from '../engine/incremental';
 import { type Acquisition } from '../engine/resolve/locks';
 import { analyseFunction } from '../engine/held-across-await';
 import { guardLife, isAlive } from '../engine/lifetimes';
@@ -138,7 +138,7 @@ export const lockOrder: Rule = {
     const own = pairs.filter((p) => p.body >= start && p.body < edit.oldFnEnd);
     const after = pairs.filter((p) => p.body >= edit.oldFnEnd).map((p) => mapOffsets(p, edit.map));
     const fresh = cachedPairsOf(ctx, ctx.fn, ctx.impl);
-    const unchanged = JSON.stringify(mapOffsets(own, edit.map)) === JSON.stringify(fresh);
+    const unchanged = equalWhenMoved(own, fresh, edit.map);
     return { entry: pairsEntry([...before, ...fresh, ...after]), unchanged };
   },
   checkWorkspace(ctx) {

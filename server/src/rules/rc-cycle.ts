@@ -7,7 +7,7 @@ import { TypeGraph, fieldBaseName } from '../engine/typegraph';
 import type { Related, Report, Rule } from '../engine/rule';
 import { downgradeFix, SiteIndex } from '../engine/weak-fix';
 import { cachedFunctionSites, collectFieldSites, functionFieldSites, isOnDemand, movedSites, sitesOnDemand, type FileSites } from '../engine/resolve/field-sites';
-import { mapOffsets } from '../engine/incremental';
+import { equalWhenMoved } from '../engine/incremental';
 import type { FieldFacts } from '../engine/resolve/facts';
 import type { TypeRef } from '../engine/resolve/types';
 import type { Workspace } from '../engine/workspace';
@@ -174,7 +174,7 @@ export const rcCycle: Rule = {
     if (!data.complete || !fresh.complete) return undefined;
     const start = ctx.fn.startIndex;
     const before = cachedFunctionSites(ctx.impl, edit.oldText, ctx.file.text, start);
-    const unchanged = !!before && JSON.stringify(mapOffsets(before, edit.map)) === JSON.stringify(fresh.sites);
+    const unchanged = !!before && equalWhenMoved(before, fresh.sites, edit.map);
     const next = movedSites(data, { start, oldEnd: edit.oldFnEnd, fresh: fresh.sites, delta: edit.delta, map: edit.map, editEnd: edit.oldEnd });
     // Not a digest of the data (that costs more than the update): a later full collect compares unequal once.
     return { entry: { signature: `~${++updates}`, data: next }, unchanged };

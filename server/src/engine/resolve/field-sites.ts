@@ -418,14 +418,40 @@ function sitesOf(runs: SitesRun[]): FieldSite[] {
  */
 export function movedSites(data: FieldSites, move: SitesMove): FieldSites {
   const runs = runsAfter(pendingRuns.get(data) ?? (data.sites.length ? [{ source: data.sites, from: 0, to: data.sites.length, shift: OffsetShift.identity }] : []), move);
-  const { map } = move;
-  const derives = Object.fromEntries(Object.entries(data.weakIncompatibleDerives).map(([name, d]) => [name, { ...d, lineStart: map(d.lineStart) }]));
-  const rest = { complete: data.complete, useInsertAt: map(data.useInsertAt), modules: data.modules.map((m) => ({ start: map(m.start), end: map(m.end) })), weakIncompatibleDerives: derives };
-  if (runs.length > MAX_RUNS) return { ...rest, sites: sitesOf(runs) };
+  const outline = outlineAfter(pendingOutlines.get(data) ?? { modules: data.modules, derives: data.weakIncompatibleDerives, shift: OffsetShift.identity }, move);
+  const rest = { complete: data.complete, useInsertAt: move.map(data.useInsertAt) };
+  if (runs.length > MAX_RUNS) return { ...rest, ...movedOutline(outline), sites: sitesOf(runs) };
   let sites: FieldSite[] | undefined;
-  const moved = Object.defineProperty(rest, 'sites', { enumerable: true, get: () => (sites ??= sitesOf(runs)) }) as FieldSites;
-  pendingRuns.set(moved, runs);
-  return moved;
+  let moved: ReturnType<typeof movedOutline> | undefined;
+  const lazy = (get: () => unknown) => ({ enumerable: true, get });
+  const result = Object.defineProperties(rest, {
+    sites: lazy(() => (sites ??= sitesOf(runs))),
+    modules: lazy(() => (moved ??= movedOutline(outline)).modules),
+    weakIncompatibleDerives: lazy(() => (moved ??= movedOutline(outline)).weakIncompatibleDerives),
+  }) as FieldSites;
+  pendingRuns.set(result, runs);
+  pendingOutlines.set(result, outline);
+  return result;
+}
+
+/** A file's modules and derives as collected, and the edits since (moved when first read, like the sites). */
+interface PendingOutline {
+  modules: FieldSites['modules'];
+  derives: FieldSites['weakIncompatibleDerives'];
+  shift: OffsetShift;
+}
+
+const pendingOutlines = new WeakMap<FieldSites, PendingOutline>();
+
+function outlineAfter(outline: PendingOutline, move: SitesMove): PendingOutline {
+  return { ...outline, shift: outline.shift.then({ oldEnd: move.editEnd, delta: move.delta }) };
+}
+
+function movedOutline({ modules, derives, shift }: PendingOutline): Pick<FieldSites, 'modules' | 'weakIncompatibleDerives'> {
+  return {
+    modules: modules.map((m) => ({ start: shift.map(m.start), end: shift.map(m.end) })),
+    weakIncompatibleDerives: Object.fromEntries(Object.entries(derives).map(([name, d]) => [name, { ...d, lineStart: shift.map(d.lineStart) }])),
+  };
 }
 
 /** The sites of one function item, in source order (`complete` false: it nests too deep to collect them all). */
