@@ -227,3 +227,40 @@ test('workspace folders added and removed: the scan follows', async () => {
     fs.rmSync(second, { recursive: true, force: true });
   }
 });
+
+test('typing in an open file moves, then drops, a closed file\'s finding that points into it, before any save', async () => {
+  const root = tempDir();
+  write(root, 'Cargo.toml', '[package]\nname = "locks"\nversion = "0.1.0"\nedition = "2021"\n');
+  const fixture = path.join(__dirname, 'fixtures', 'lock-order', 'flagged_across_files');
+  for (const name of ['lib.rs', 'store.rs', 'compactor.rs']) write(root, `src/${name}`, fs.readFileSync(path.join(fixture, name), 'utf8'));
+  const client = await LspClient.start({ root, settings: { workspaceScan: true, debounceMs: 10 } });
+  try {
+    await client.waitFor('scan end', scanEnded(client));
+    const store = fileUri(path.join(root, 'src/store.rs'));
+    const compactorPath = path.join(root, 'src/compactor.rs');
+    const compactor = fileUri(compactorPath);
+    const inversion = () => client.latest(store)?.diagnostics.find((d) => d.code === 'lock-order');
+    const relatedLine = () => inversion()?.relatedInformation?.find((r) => r.location.uri === compactor)?.location.range.start.line;
+    await client.waitFor('store.rs flagged, pointing into compactor.rs', () => relatedLine() !== undefined);
+    const line = relatedLine()!;
+    const text = fs.readFileSync(compactorPath, 'utf8');
+    await client.open(compactor, text, 1);
+    await client.waitForDiagnostics(compactor, () => true, 1);
+    const publishedBefore = client.diagnostics.length;
+
+    // Two lines typed at the top of the open compactor.rs: the closed store.rs now points two lines further down.
+    await client.change(compactor, 2, [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '\n\n' }]);
+    await client.waitFor('store.rs follows the edit', () => relatedLine() === line + 2);
+    assert.ok(client.diagnostics.length > publishedBefore);
+
+    // The compactor no longer takes the data lock: the inversion goes from the closed file too.
+    const dataLine = text.split('\n').findIndex((l) => l.includes('store.data.lock()')) + 2;
+    const end = text.split('\n')[dataLine - 2].length;
+    await client.change(compactor, 3, [{ range: { start: { line: dataLine, character: 0 }, end: { line: dataLine, character: end } }, text: '    let mut data: Vec<Vec<u8>> = Vec::new();' }]);
+    await client.waitFor('store.rs no longer flagged', () => client.latest(store) !== undefined && inversion() === undefined);
+    assert.equal(fs.readFileSync(compactorPath, 'utf8'), text, 'nothing was saved');
+  } finally {
+    assert.equal(await client.stop(), 0);
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -266,7 +266,7 @@ export class Engine {
       if (allMoved) this.workspace.replaceRuleData(file.path, rule.id, entry);
       else this.workspace.setRuleData(file.path, rule.id, entry);
     }
-    if (allMoved) this.moveWorkspaceFindings(file.path, edit.map);
+    if (allMoved) this.moveWorkspaceFindings(file.path, edit);
     return ruleData;
   }
 
@@ -358,10 +358,14 @@ export class Engine {
    * Typing moved this file's text but changed no rule data: workspace findings move with it, unrecomputed, in every
    * file (a finding elsewhere may relate to this file or carry a fix that edits it).
    */
-  private moveWorkspaceFindings(path: string, map: (offset: number) => number): void {
+  /** Cached workspace findings moved by an edit in `path`; a file's list stays the same object when nothing in it moved. */
+  private moveWorkspaceFindings(path: string, edit: BodyEdit): void {
     const cached = this.workspaceFindingsCache;
     if (!cached || cached.version !== `${this.workspace.version}:${this.workspace.dataVersion}`) return;
-    for (const [file, list] of cached.byPath) cached.byPath.set(file, list.map((f) => mapFinding(f, path, map)));
+    for (const [file, list] of cached.byPath) {
+      const moved = list.map((f) => mapFinding(f, path, edit.map, edit.oldEnd));
+      if (moved.some((f, i) => f !== list[i])) cached.byPath.set(file, moved);
+    }
   }
 
   /** Refreshes the file's data for workspace rules (before workspace findings are read). */

@@ -24,6 +24,7 @@ import { clientSupport, RESCAN_COMMAND, RULE_DOCS_REQUEST, serverCapabilities, w
 import { codeActions, SHOW_RULE_DOCS_COMMAND } from './code-actions';
 import { ruleDocsHref } from './diagnostics';
 import { pathsReferenced, pointsInto, sameFindings, type FileChange } from './dependents';
+import { ClosedDependents } from './closed-dependents';
 import { DocumentStore, type Analysis, type OpenDocument } from './documents';
 import { hoverAt } from './hover';
 import { Publisher } from './publisher';
@@ -53,6 +54,10 @@ export class BlindspotServer {
   /** Numbers scans so only the latest one clears the status bar's "scanning". */
   private scanCount = 0;
   private readonly loggedRuleErrors = new Set<string>();
+  /** Closed files whose diagnostics open documents' edits can change, and those waiting to be re-checked. */
+  private readonly closedDependents = new ClosedDependents();
+  private readonly closedToRecheck = new Set<string>();
+  private closedRecheckTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly connection: Connection, rules: Rule[] = registeredRules) {
     this.engine = new Engine(rules);
@@ -62,7 +67,10 @@ export class BlindspotServer {
     this.scanner = new WorkspaceScanner({
       engine: this.engine,
       isOpen: (p) => this.docs.isOpenPath(p),
-      publish: (p, result, text) => this.publisher.publishClosed(p, result, text),
+      publish: (p, result, text) => {
+        this.closedDependents.record(p, result.findings, this.engine.workspaceFindings().get(p) ?? []);
+        this.publisher.publishClosed(p, result, text);
+      },
       forget: (p) => this.forgetFile(p),
       log: (m) => this.log(m),
     });
@@ -212,7 +220,28 @@ export class BlindspotServer {
 
   private afterAnalysis(doc: OpenDocument, changedFrom: number | undefined): void {
     this.publishWhenPlaced(doc);
-    this.afterFileChanged(doc, changedFrom === undefined ? undefined : { path: doc.path, from: changedFrom });
+    const change = changedFrom === undefined ? undefined : { path: doc.path, from: changedFrom };
+    this.afterFileChanged(doc, change);
+    this.recheckClosedDependents(change);
+  }
+
+  /**
+   * Closed files whose diagnostics point into the edited part of an open document, or whose workspace findings it
+   * changed, are checked again from the disk (debounced): before, they were refreshed only when a file was saved.
+   */
+  private recheckClosedDependents(change: FileChange | undefined): void {
+    if (!this.settings.workspaceScan || this.shuttingDown) return;
+    const affected = this.closedDependents.affectedBy(change, this.engine.workspaceFindings(), (p) => this.docs.isOpenPath(p) || !isDiskPath(p));
+    for (const p of affected) this.closedToRecheck.add(p);
+    if (!this.closedToRecheck.size || this.closedRecheckTimer) return;
+    this.closedRecheckTimer = setTimeout(() => {
+      this.closedRecheckTimer = undefined;
+      const paths = [...this.closedToRecheck];
+      this.closedToRecheck.clear();
+      this.background((async () => {
+        for (const p of paths) if (!this.shuttingDown) await this.scanner.check(p);
+      })());
+    }, this.settings.debounceMs);
   }
 
   /**
@@ -371,6 +400,7 @@ export class BlindspotServer {
 
   private dropClosedDiagnostics(): void {
     this.scanner.cancel();
+    this.closedDependents.clear();
     const open = new Set(this.docs.all().map((d) => d.uri));
     for (const uri of this.publisher.urisWithFindings()) if (!open.has(uri)) this.publisher.clear(uri);
   }
@@ -384,6 +414,7 @@ export class BlindspotServer {
   }
 
   private forgetFile(filePath: string): void {
+    this.closedDependents.forget(filePath);
     this.engine.workspace.removeFile(filePath);
     this.publisher.clear(pathToUri(filePath));
   }
@@ -454,6 +485,8 @@ export class BlindspotServer {
 
   private shutdown(): void {
     this.shuttingDown = true;
+    if (this.closedRecheckTimer) clearTimeout(this.closedRecheckTimer);
+    this.closedRecheckTimer = undefined;
     this.scanner.cancel();
     this.docs.disposeAll();
     this.publisher.dispose();

@@ -208,7 +208,7 @@ export class WorkspaceScanner {
       this.hooks.forget(file);
       return false;
     }
-    const result = this.guarded(file, () => this.hooks.engine.checkText(file, text, crateInfoFor(file)));
+    const result = this.guarded(file, () => this.hooks.engine.checkText(file, text, crateInfoFor(file), true));
     if (!result) return false;
     if (result.skipped) this.hooks.log(`${file}: ${result.skipped}`);
     this.hooks.publish(file, result, text);
