@@ -40,6 +40,9 @@ interface Progress extends ScanProgress {
   done(): void;
 }
 
+/** Closed files re-checked per turn after edits in open documents (the rest waits for the next turn). */
+const MAX_CLOSED_RECHECKS_PER_TURN = 8;
+
 export class BlindspotServer {
   readonly engine: Engine;
   private readonly docs: DocumentStore;
@@ -233,13 +236,26 @@ export class BlindspotServer {
     if (!this.settings.workspaceScan || this.shuttingDown) return;
     const affected = this.closedDependents.affectedBy(change, this.engine.workspaceFindings(), (p) => this.docs.isOpenPath(p) || !isDiskPath(p));
     for (const p of affected) this.closedToRecheck.add(p);
-    if (!this.closedToRecheck.size || this.closedRecheckTimer) return;
+    this.scheduleClosedRechecks();
+  }
+
+  /** A few closed files per turn, yielding between them: typing in the open document stays first in line. */
+  private scheduleClosedRechecks(): void {
+    if (!this.closedToRecheck.size || this.closedRecheckTimer || this.shuttingDown) return;
     this.closedRecheckTimer = setTimeout(() => {
-      this.closedRecheckTimer = undefined;
-      const paths = [...this.closedToRecheck];
-      this.closedToRecheck.clear();
+      const paths = [...this.closedToRecheck].slice(0, MAX_CLOSED_RECHECKS_PER_TURN);
+      for (const p of paths) this.closedToRecheck.delete(p);
       this.background((async () => {
-        for (const p of paths) if (!this.shuttingDown) await this.scanner.check(p);
+        try {
+          for (const p of paths) {
+            if (this.shuttingDown) return;
+            await this.scanner.check(p);
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+        } finally {
+          this.closedRecheckTimer = undefined;
+          this.scheduleClosedRechecks();
+        }
       })());
     }, this.settings.debounceMs);
   }
