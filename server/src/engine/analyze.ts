@@ -356,9 +356,9 @@ export class Engine {
 
   /**
    * Typing moved this file's text but changed no rule data: workspace findings move with it, unrecomputed, in every
-   * file (a finding elsewhere may relate to this file or carry a fix that edits it).
+   * file (a finding elsewhere may relate to this file or carry a fix that edits it). A file's list stays the same
+   * object when nothing in it moved (the server compares them after every keystroke).
    */
-  /** Cached workspace findings moved by an edit in `path`; a file's list stays the same object when nothing in it moved. */
   private moveWorkspaceFindings(path: string, edit: BodyEdit): void {
     const cached = this.workspaceFindingsCache;
     if (!cached || cached.version !== `${this.workspace.version}:${this.workspace.dataVersion}`) return;
