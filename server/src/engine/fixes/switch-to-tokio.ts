@@ -55,11 +55,10 @@ function unusedImportEdit(ctx: RuleContext, lockPath: string, edits: TextEdit[])
   if (!local) return undefined;
   const decl = ctx.file.root.namedChildren.find((c) => c?.type === 'use_declaration' && new RegExp(`\\b${local}\\b`).test(c.text));
   if (!decl) return undefined;
-  const text = String(ctx.file.text);
+  const { text } = ctx.file;
   const rewritten = edits.filter((e) => /\bMutex\b|\bRwLock\b/.test(text.slice(e.start, e.end)));
-  const word = new RegExp(`\\b${local}\\b`, 'g');
-  for (let m = word.exec(text); m; m = word.exec(text)) {
-    const at = m.index;
+  for (let at = text.indexOf(local); at >= 0; at = text.indexOf(local, at + 1)) {
+    if (isWordChar(text.charCodeAt(at - 1)) || isWordChar(text.charCodeAt(at + local.length))) continue;
     const inDecl = at >= decl.startIndex && at < decl.endIndex;
     const replaced = rewritten.some((e) => at >= e.start && at < e.end);
     const inComment = /\/\//.test(text.slice(text.lastIndexOf('\n', at) + 1, at));
@@ -108,4 +107,9 @@ export function switchToTokioFix(ctx: RuleContext, acq: Acquisition): Fix | unde
   const functions = new Set(sameLock.map((a) => enclosingBody(a.call)?.id));
   const reach = functions.size > 1 || edits.some((e) => e.path !== ctx.file.path) || origin.key.includes('.') ? ` (changes ${edits.reduce((n, e) => n + e.edits.length, 0)} places in ${functions.size} function${functions.size > 1 ? 's' : ''}${edits.length > 1 ? ` and ${edits.length} files` : ''})` : '';
   return { title: `Switch \`${acq.receiver.text}\` to ${target}${reach}`, edits };
+}
+
+/** `\w` in a regular expression (NaN, outside the text, is not). */
+function isWordChar(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
 }

@@ -312,7 +312,7 @@ function sitesOfItem(fn: Node, impl: Node | null, text: TextSource, out: Collect
 }
 
 /** The sites a function had with `oldText`, at `start`, if they are still cached (typing: the text before the edit). */
-export function cachedFunctionSites(impl: Node | null, oldText: TextSource, text: TextSource, start: number): FieldSite[] | undefined {
+export function cachedFunctionSites(impl: Node | null, oldText: string, text: TextSource, start: number): FieldSite[] | undefined {
   const cached = itemSites.get(`${implHeader(impl, text)}\u0000${oldText}`);
   return cached && shifted(cached.sites, start);
 }
