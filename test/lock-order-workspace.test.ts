@@ -95,3 +95,27 @@ test('lock-order: a changed lock relation bumps workspace.version (other open fi
     comp.dispose();
   }
 });
+
+test('lock-order: a const of a file shadows a static of the same name in another (a const is a fresh lock at every use)', () => {
+  const constants = `use std::sync::Mutex;
+const L1: Mutex<()> = Mutex::new(());
+const L2: Mutex<()> = Mutex::new(());
+pub fn first() {
+    let _g1 = L1.lock().unwrap();
+    let _g2 = L2.lock().unwrap();
+}
+`;
+  const statics = `use std::sync::Mutex;
+pub static L1: Mutex<()> = Mutex::new(());
+pub static L2: Mutex<()> = Mutex::new(());
+pub fn second() {
+    let _g2 = L2.lock().unwrap();
+    let _g1 = L1.lock().unwrap();
+}
+`;
+  const engine = new Engine(rules.filter((r) => r.id === 'lock-order'));
+  engine.indexText('/ws/src/a.rs', constants);
+  engine.indexText('/ws/src/b.rs', statics);
+  assert.deepEqual(engine.checkText('/ws/src/a.rs', constants).findings, []);
+  assert.deepEqual(engine.checkText('/ws/src/b.rs', statics).findings, []);
+});

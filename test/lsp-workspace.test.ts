@@ -264,3 +264,33 @@ test('typing in an open file moves, then drops, a closed file\'s finding that po
     fs.rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('turning the workspace scan off while a closed file waits to be re-checked: it stays cleared', async () => {
+  const root = tempDir();
+  write(root, 'Cargo.toml', '[package]\nname = "locks"\nversion = "0.1.0"\nedition = "2021"\n');
+  const fixture = path.join(__dirname, 'fixtures', 'lock-order', 'flagged_across_files');
+  for (const name of ['lib.rs', 'store.rs', 'compactor.rs']) write(root, `src/${name}`, fs.readFileSync(path.join(fixture, name), 'utf8'));
+  const settings = { workspaceScan: true, debounceMs: 400 };
+  const client = await LspClient.start({ root, settings });
+  try {
+    await client.waitFor('scan end', scanEnded(client));
+    const store = fileUri(path.join(root, 'src/store.rs'));
+    const compactorPath = path.join(root, 'src/compactor.rs');
+    const compactor = fileUri(compactorPath);
+    await client.waitFor('store.rs flagged', () => !!client.latest(store)?.diagnostics.some((d) => d.code === 'lock-order'));
+    await client.open(compactor, fs.readFileSync(compactorPath, 'utf8'), 1);
+    await client.waitForDiagnostics(compactor, () => true, 1);
+    // The edit schedules a re-check of store.rs (400 ms); the scan is turned off before it runs.
+    await client.change(compactor, 2, [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '\n\n' }]);
+    await client.waitForDiagnostics(compactor, () => true, 2);
+    client.settings = { ...settings, workspaceScan: false };
+    await client.notify('workspace/didChangeConfiguration', { settings: null });
+    await client.waitFor('store.rs cleared', () => client.latest(store)?.diagnostics.length === 0);
+    const cleared = client.published(store).length;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    assert.deepEqual(client.published(store).slice(cleared).filter((p) => p.diagnostics.length), []);
+  } finally {
+    assert.equal(await client.stop(), 0);
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});

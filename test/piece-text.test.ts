@@ -119,3 +119,24 @@ test('a surrogate pair split between pieces by edits reaches tree-sitter whole',
     tree.delete();
   }
 });
+
+test('searches take their start position as a string does: negative, fractional, NaN, past the end; empty texts and searches', () => {
+  const froms = [-Infinity, -5, -1, -0.5, 0, 0.7, 1, 8_191, 8_192, 20_000, 29_999, 30_000, 30_001, Infinity, NaN, undefined];
+  const text = 'fn a() {}\n'.repeat(3_000);
+  const cases: [PieceText, string][] = [
+    [PieceText.of(`x${text}`).edited(0, 1, ''), text],
+    [PieceText.of('ab').edited(0, 2, ''), ''],
+  ];
+  for (const [pieces, plain] of cases) {
+    for (const search of ['', 'f', 'fn', '}\nfn', 'zz']) {
+      for (const from of froms) {
+        const at = `(${JSON.stringify(search)}, ${from}) on ${plain.length} characters`;
+        assert.equal(pieces.indexOf(search, from), plain.indexOf(search, from), `indexOf${at}`);
+        assert.equal(pieces.lastIndexOf(search, from), plain.lastIndexOf(search, from), `lastIndexOf${at}`);
+      }
+      assert.equal(pieces.lastIndexOf(search), plain.lastIndexOf(search));
+      assert.equal(pieces.includes(search), plain.includes(search));
+    }
+    assert.equal(pieces.slice(-3), plain.slice(-3));
+  }
+});

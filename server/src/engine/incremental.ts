@@ -318,7 +318,7 @@ export function mapFacts(facts: FileFacts, edit: OffsetEdit & { map: (offset: nu
       return { ...s, span: span(s.span), fields: s.fields.map((f) => ({ ...f, typeSpan: span(f.typeSpan), nameSpan: span(f.nameSpan), type: type(f.type) })) };
     }),
     aliases: MovedMap.of(facts.aliases, edit, (a, shift) => ({ ...a, type: typeMover(shift)(a.type) })),
-    statics: MovedMap.of(facts.statics, edit, (s, shift) => (shift.at(s.span.start) === 0 ? s : { ...s, span: spanMover(shift)(s.span), type: typeMover(shift)(s.type) })),
+    statics: MovedMap.of(facts.statics, edit, (s, shift) => (!s.span || shift.at(s.span.start) === 0 ? s : { ...s, span: spanMover(shift)(s.span), type: typeMover(shift)(s.type) })),
     fnReturns: MovedMap.of(facts.fnReturns, edit, (t, shift) => typeMover(shift)(t)!),
   };
 }

@@ -80,7 +80,8 @@ export class PieceText implements TextSource {
 
   indexOf(search: string, from = 0): number {
     if (this.joined !== undefined) return this.joined.indexOf(search, from);
-    const start = clampIndex(from, this.length);
+    // As String.prototype.indexOf: the start is clamped to [0, length].
+    const start = Math.min(Math.max(Math.trunc(from) || 0, 0), this.length);
     if (!search.length) return start;
     // Each piece is searched with the start of the next appended, for matches that straddle the two.
     for (let i = start < this.length ? this.pieceAt(start) : this.pieces.length; i < this.pieces.length; i++) {
@@ -94,8 +95,11 @@ export class PieceText implements TextSource {
 
   lastIndexOf(search: string, from = Infinity): number {
     if (this.joined !== undefined) return this.joined.lastIndexOf(search, from);
-    const last = Math.min(Number.isNaN(from) ? Infinity : from, this.length - search.length);
+    // As String.prototype.lastIndexOf: NaN searches from the end, the start is clamped to [0, length].
+    const position = Number.isNaN(from) ? Infinity : Math.trunc(from);
+    const last = Math.min(Math.max(position, 0), this.length - search.length);
     if (last < 0) return -1;
+    if (!search.length) return last;
     // Each piece is searched with enough of the next appended for the matches starting in it.
     for (let i = this.pieceAt(last); i >= 0; i--) {
       const pieceStart = this.starts[i];

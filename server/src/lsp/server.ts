@@ -248,8 +248,11 @@ export class BlindspotServer {
       this.background((async () => {
         try {
           for (const p of paths) {
-            if (this.shuttingDown) return;
-            await this.scanner.check(p);
+            // The scan turned off, or the file's folder removed, meanwhile: closed files show nothing.
+            if (this.shuttingDown || !this.settings.workspaceScan) return;
+            if (!(await scannedFolderOf(this.folders, p))) continue;
+            // A file that could not be checked is remembered as it is: not tried again on every keystroke.
+            if (!(await this.scanner.check(p))) this.closedDependents.record(p, [], this.engine.workspaceFindings().get(p) ?? []);
             await new Promise((resolve) => setImmediate(resolve));
           }
         } finally {
@@ -417,6 +420,7 @@ export class BlindspotServer {
   private dropClosedDiagnostics(): void {
     this.scanner.cancel();
     this.closedDependents.clear();
+    this.closedToRecheck.clear();
     const open = new Set(this.docs.all().map((d) => d.uri));
     for (const uri of this.publisher.urisWithFindings()) if (!open.has(uri)) this.publisher.clear(uri);
   }

@@ -93,7 +93,7 @@ function hasSafetySection(item: Node): boolean {
 /** `/// # Safety` lines above the item (after its attributes and docs), for the author to complete. */
 function insertSafetySection(path: string, text: TextSource, item: Node): Fix {
   const lineStart = text.lastIndexOf('\n', item.startIndex - 1) + 1;
-  const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];
+  const indent = /^[ \t]*/.exec(text.slice(lineStart, item.startIndex))![0];
   const lines = `${indent}///\n${indent}/// # Safety\n${indent}///\n${indent}/// `;
   const cursor = lineStart + lines.length;
   return { title: 'Add a `# Safety` doc section', edits: [{ path, edits: [{ start: lineStart, end: lineStart, newText: `${lines}\n` }] }], select: { path, start: cursor, end: cursor } };

@@ -29,10 +29,11 @@ export interface AliasFacts {
   type?: TypeRef;
 }
 
+/** A static or const; only a static whose type a rule can act on keeps its type and span (the others shadow names). */
 export interface StaticFacts {
   name: string;
   type?: TypeRef;
-  span: { start: number; end: number };
+  span?: { start: number; end: number };
 }
 
 export interface FileFacts {
@@ -159,7 +160,7 @@ function withoutSpans(type: TypeRef | undefined): TypeRef | undefined {
 /** Built-in types, and tuples and arrays: no rule acts on a value whose type is made of these alone. */
 const PRIMITIVES = new Set(['bool', 'char', 'str', 'i8', 'i16', 'i32', 'i64', 'i128', 'isize', 'u8', 'u16', 'u32', 'u64', 'u128', 'usize', 'f32', 'f64', '(..)', '[..]']);
 
-/** `&[(char, char)]`, `&str`, `usize`: a static of such a type is left out of the facts. */
+/** `&[(char, char)]`, `&str`, `usize`: no rule reads a static of such a type, so its type is left out of the facts. */
 function madeOfPrimitives(type: TypeRef): boolean {
   return PRIMITIVES.has(type.path) && type.args.every(madeOfPrimitives);
 }
@@ -215,15 +216,19 @@ export function collectFacts(root: Node): FileFacts {
       case 'static_item': {
         const name = item.childForFieldName('name');
         const type = staticType(item.childForFieldName('type'), module, uses);
-        if (name && !(type && madeOfPrimitives(type))) facts.statics.set(name.text, { name: name.text, type, span: spanOf(item) });
+        if (name) facts.statics.set(name.text, type && !madeOfPrimitives(type) ? { name: name.text, type, span: spanOf(item) } : { name: name.text });
         signature.push(item.text);
         break;
       }
-      case 'const_item':
-        // A const is copied into every use: never a shared lock or cell. FFI bindings declare tens of thousands
-        // (libc, winapi): as facts they were over half of what a workspace scan sends between threads.
+      case 'const_item': {
+        // A const is copied into every use: never a shared lock or cell, so its type is left out (FFI bindings declare
+        // tens of thousands: their types were over half of what a workspace scan sent between threads). Its name
+        // stays: it shadows statics of that name in other files.
+        const name = item.childForFieldName('name');
+        if (name) facts.statics.set(name.text, { name: name.text });
         signature.push(item.text);
         break;
+      }
       case 'function_item': {
         const returnType = item.childForFieldName('return_type');
         const ret = returnType && typeFromNode(returnType, uses);

@@ -444,7 +444,11 @@ interface PendingOutline {
 const pendingOutlines = new WeakMap<FieldSites, PendingOutline>();
 
 function outlineAfter(outline: PendingOutline, move: SitesMove): PendingOutline {
-  return { ...outline, shift: outline.shift.then({ oldEnd: move.editEnd, delta: move.delta }) };
+  const shift = outline.shift.then({ oldEnd: move.editEnd, delta: move.delta });
+  // Edits scattered over many places: moved once, so a keystroke's composition stays short.
+  if (shift.pieces <= MAX_RUNS) return { ...outline, shift };
+  const moved = movedOutline({ ...outline, shift });
+  return { modules: moved.modules, derives: moved.weakIncompatibleDerives, shift: OffsetShift.identity };
 }
 
 function movedOutline({ modules, derives, shift }: PendingOutline): Pick<FieldSites, 'modules' | 'weakIncompatibleDerives'> {
