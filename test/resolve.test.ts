@@ -59,7 +59,7 @@ test('struct, tuple struct and enum fields, aliases and statics with resolved ty
   assert.equal(typeToString(facts.fnReturns.get('make')!), 'Shared');
 });
 
-test('consts, and statics of built-in types, keep their names in the facts but not their types (no rule reads them)', () => {
+test('consts are kept as names only, statics of built-in types without their types (no rule reads them)', () => {
   const facts = factsOf(`
     use std::sync::Mutex;
     const LIMIT: usize = 4;
@@ -69,8 +69,9 @@ test('consts, and statics of built-in types, keep their names in the facts but n
     static NAME: &str = "x";
     static LOCKS: [Mutex<u8>; 2] = [Mutex::new(0), Mutex::new(0)];
     static COUNTER: AtomicUsize = AtomicUsize::new(0);`);
-  assert.deepEqual([...facts.statics.keys()].sort(), ['COUNTER', 'EPERM', 'LIMIT', 'LOCK', 'LOCKS', 'NAME', 'TABLE']);
+  assert.deepEqual([...facts.statics.keys()].sort(), ['COUNTER', 'LOCKS', 'NAME', 'TABLE']);
   assert.deepEqual([...facts.statics.values()].filter((s) => s.type).map((s) => s.name).sort(), ['COUNTER', 'LOCKS']);
+  assert.deepEqual(facts.consts, ['LIMIT', 'LOCK', 'EPERM']);
   // Still part of the signature: editing one changes the workspace version like any item.
   assert.notEqual(facts.signature, factsOf('use std::sync::Mutex;\nconst LIMIT: usize = 5;').signature);
 });

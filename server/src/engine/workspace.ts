@@ -9,6 +9,16 @@ const KINDS: Kind[] = ['structs', 'aliases', 'statics'];
 
 let workspaces = 0;
 
+/** Keyed by the array, which typing carries over from one keystroke's facts to the next. */
+const constNames = new WeakMap<string[], Set<string>>();
+
+/** A file's const names as a set, built on the first lookup that needs it. */
+function constNamesOf(facts: FileFacts): Set<string> {
+  let names = constNames.get(facts.consts);
+  if (!names) constNames.set(facts.consts, (names = new Set(facts.consts)));
+  return names;
+}
+
 export class Workspace {
   private readonly facts = new Map<string, FileFacts>();
   /**
@@ -143,8 +153,11 @@ export class Workspace {
   /** Same file first; elsewhere only when exactly one file declares the name (else: unknown). */
   private lookup<K extends Kind>(name: string, fromPath: string, kind: K): { value: NonNullable<ReturnType<FileFacts[K]['get']>>; path: string } | undefined {
     type Value = NonNullable<ReturnType<FileFacts[K]['get']>>;
-    const own = this.facts.get(fromPath)?.[kind].get(name) as Value | undefined;
+    const facts = this.facts.get(fromPath);
+    const own = facts?.[kind].get(name) as Value | undefined;
     if (own) return { value: own, path: fromPath };
+    // The file's own const of that name: no static elsewhere is meant (and no rule reads a const's type).
+    if (kind === 'statics' && facts && constNamesOf(facts).has(name)) return undefined;
     const paths = this.declaredIn[kind].get(name);
     if (!paths || paths.size !== 1) return undefined;
     const [path] = paths;

@@ -41,6 +41,12 @@ export interface FileFacts {
   structs: Map<string, StructFacts>;
   aliases: Map<string, AliasFacts>;
   statics: Map<string, StaticFacts>;
+  /**
+   * Names of the file's consts. A const is copied into every use, never a shared lock or cell, so no rule reads its
+   * type; its name only shadows statics of that name in other files (FFI bindings declare tens of thousands: as
+   * statics entries they were over half of what a workspace scan sent between threads).
+   */
+  consts: string[];
   fnReturns: Map<string, TypeRef>;
   /** Digest of the text of every item facts were read from: equal signatures mean equal facts. */
   signature: string;
@@ -169,7 +175,7 @@ export function collectFacts(root: Node): FileFacts {
   const entries = [...itemsWithModule(root)];
   const uses = moduleUseMaps(entries);
   const usesOf = (module: Node | null) => (module ? uses.modules!.get(module.startIndex) ?? uses : uses);
-  const facts: FileFacts = { uses, structs: new Map(), aliases: new Map(), statics: new Map(), fnReturns: new Map(), signature: '' };
+  const facts: FileFacts = { uses, structs: new Map(), aliases: new Map(), statics: new Map(), consts: [], fnReturns: new Map(), signature: '' };
   // Fed item by item (no joined copy of every item's text): equal digests mean equal facts.
   const digest = createHash('sha1');
   const signature = { push: (part: string) => digest.update(part).update('\n') };
@@ -221,11 +227,8 @@ export function collectFacts(root: Node): FileFacts {
         break;
       }
       case 'const_item': {
-        // A const is copied into every use: never a shared lock or cell, so its type is left out (FFI bindings declare
-        // tens of thousands: their types were over half of what a workspace scan sent between threads). Its name
-        // stays: it shadows statics of that name in other files.
         const name = item.childForFieldName('name');
-        if (name) facts.statics.set(name.text, { name: name.text });
+        if (name) facts.consts.push(name.text);
         signature.push(item.text);
         break;
       }
