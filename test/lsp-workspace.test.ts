@@ -32,6 +32,15 @@ function makeCrate(): string {
   return root;
 }
 
+/** A crate with lock-order's cross-file inversion: store.rs and compactor.rs take two locks in opposite orders. */
+function crossFileLockCrate(): string {
+  const root = tempDir();
+  write(root, 'Cargo.toml', '[package]\nname = "locks"\nversion = "0.1.0"\nedition = "2021"\n');
+  const fixture = path.join(__dirname, 'fixtures', 'lock-order', 'flagged_across_files');
+  for (const name of ['lib.rs', 'store.rs', 'compactor.rs']) write(root, `src/${name}`, fs.readFileSync(path.join(fixture, name), 'utf8'));
+  return root;
+}
+
 const scanEnded = (client: LspClient, after = 0) => () => client.progress.slice(after).find((p) => p.value.kind === 'end');
 const flaggedIn = (client: LspClient, file: string) => client.latest(fileUri(file))?.diagnostics.filter((d) => d.code === RULE).length ?? 0;
 
@@ -229,10 +238,7 @@ test('workspace folders added and removed: the scan follows', async () => {
 });
 
 test('typing in an open file moves, then drops, a closed file\'s finding that points into it, before any save', async () => {
-  const root = tempDir();
-  write(root, 'Cargo.toml', '[package]\nname = "locks"\nversion = "0.1.0"\nedition = "2021"\n');
-  const fixture = path.join(__dirname, 'fixtures', 'lock-order', 'flagged_across_files');
-  for (const name of ['lib.rs', 'store.rs', 'compactor.rs']) write(root, `src/${name}`, fs.readFileSync(path.join(fixture, name), 'utf8'));
+  const root = crossFileLockCrate();
   const client = await LspClient.start({ root, settings: { workspaceScan: true, debounceMs: 10 } });
   try {
     await client.waitFor('scan end', scanEnded(client));
@@ -266,10 +272,7 @@ test('typing in an open file moves, then drops, a closed file\'s finding that po
 });
 
 test('turning the workspace scan off while a closed file waits to be re-checked: it stays cleared', async () => {
-  const root = tempDir();
-  write(root, 'Cargo.toml', '[package]\nname = "locks"\nversion = "0.1.0"\nedition = "2021"\n');
-  const fixture = path.join(__dirname, 'fixtures', 'lock-order', 'flagged_across_files');
-  for (const name of ['lib.rs', 'store.rs', 'compactor.rs']) write(root, `src/${name}`, fs.readFileSync(path.join(fixture, name), 'utf8'));
+  const root = crossFileLockCrate();
   const settings = { workspaceScan: true, debounceMs: 400 };
   const client = await LspClient.start({ root, settings });
   try {
