@@ -16,7 +16,7 @@ import type { MemorySample } from './memory';
 import { astGrepScan, bareParse, cliScan, ensureAstGrep, workerScan } from './scan';
 import { fmt, mb, median, spread, summarize, timeRuns, type Summary } from './stats';
 import { assembleTypingFile, benchTyping, type TypingFigures } from './typing';
-import { benchTypingInServer } from './typing-lsp';
+import { benchTypingInServer, KEYSTROKE_GAP_MS } from './typing-lsp';
 
 const ROOT = path.resolve(__dirname, '../..');
 const args = new Set(process.argv.slice(2));
@@ -68,15 +68,19 @@ async function typingSection(files: CorpusFile[]): Promise<void> {
   out(`| edit → diagnostics | ${fmt(analyze.median)} ms | ${fmt(analyze.p95)} ms (${fmt(roundP95((r) => r.analyze).min)}–${fmt(roundP95((r) => r.analyze).max)}) | ${fmt(analyze.min)}–${fmt(analyze.max)} ms |`);
   out(`| bare incremental re-parse | ${fmt(reparse.median)} ms | ${fmt(reparse.p95)} ms (${fmt(roundP95((r) => r.reparse).min)}–${fmt(roundP95((r) => r.reparse).max)}) | ${fmt(reparse.min)}–${fmt(reparse.max)} ms |`);
   out(`| ratio | ${fmt(analyze.median / reparse.median)}× | ${fmt(analyze.p95 / reparse.p95)}× | |`);
+  const settle = summarize(perRound.flatMap((r) => r.settleTimes));
+  out(`| put-off whole-file parse (settle, when idle; after edits whose function was parsed alone) | ${fmt(settle.median)} ms | ${fmt(settle.p95)} ms | ${fmt(settle.min)}–${fmt(settle.max)} ms |`);
   try {
     const server = await benchTypingInServer(text, 200);
-    out(`| inside the server (\`dist/server.js\` over stdio, debounce 0, one round): didChange → publishDiagnostics | ${fmt(server.median)} ms | ${fmt(server.p95)} ms | ${fmt(server.min)}–${fmt(server.max)} ms |`);
+    out(`| inside the server (\`dist/server.js\` over stdio, debounce 0, one round, keystrokes ${KEYSTROKE_GAP_MS} ms apart): didChange → publishDiagnostics | ${fmt(server.median)} ms | ${fmt(server.p95)} ms | ${fmt(server.min)}–${fmt(server.max)} ms |`);
   } catch (error) {
     out(`| inside the server | failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)} | | |`);
   }
   out();
   const scoped = sum((r) => r.functionScoped);
   const restored = sum((r) => r.restored);
+  out(`${sum((r) => r.parsedAlone)} of ${edits} edits parsed only the edited function (with the headers around it) and left the whole-file re-parse to \`settle()\`, which the server runs once idle after publishing; ${sum((r) => r.reanalysed)} of those settles found the function read differently by the whole-file parse (a syntax error recovered another way) and analysed again.`);
+  out();
   out(`${scoped} of ${edits} edits re-analysed only the edited function. ${edits - scoped - restored} changed the parse outside it (a character that ends the function early or turns the file's top level into an error) and re-read the whole file; ${restored} deleted such a character again and got the analysis from before it back (an undo: no parse, no rule).`);
   out();
   out(`Goal: p95 ≤ 5 ms → **${analyze.p95 <= 5 ? 'met' : 'missed'}** (p95 ${fmt(analyze.p95)} ms).`);

@@ -1,6 +1,8 @@
 // Typing: single-character edits spread over a 10,000-line file, each timed from the change to the computed
 // diagnostics (EngineDocument.applyChanges + analyze, no debounce), side by side with the bare incremental
 // re-parse of the same edit (tree.edit + parse), alternating edit by edit so both see the same machine load.
+// Between edits the document settles (EngineDocument.settle: the whole-file parse the fast path puts off, which the
+// server runs when idle after publishing), timed separately.
 // The bare loop keeps its text as the engine does (PieceText): building a 325,000-character string per edit would
 // add a large copy to the reference and leave garbage that the next timed analysis pays for.
 import * as fs from 'fs';
@@ -78,6 +80,12 @@ export interface TypingFigures {
   functionScoped: number;
   /** Of the rest, edits that brought back the text before a whole-file analysis (an undo): its analysis was reused. */
   restored: number;
+  /** Timed edits whose function was parsed alone (the whole-file parse waited for settle). */
+  parsedAlone: number;
+  /** The put-off whole-file parse after each of those edits (off the typing path: the server runs it when idle). */
+  settleTimes: number[];
+  /** Settles that found the function read differently in the whole file, and analysed again. */
+  reanalysed: number;
 }
 
 /** Sites typed at (and undone) before the timed edits: other places than `timed`. */
@@ -96,6 +104,8 @@ export function benchTyping(engine: Engine, text: string, edits = 200, seed = 8)
   let functionScoped = 0;
   let restored = 0;
   const reparseMs: number[] = [];
+  const settleTimes: number[] = [];
+  const counts = { parsedAlone: 0, reanalysed: 0 };
   let findings = doc.analyze().findings.length;
   // Untimed edits elsewhere first warm the JIT like a session that has been typing; the timed sites stay new, so each
   // first edit there finds nothing cached for its function.
@@ -107,8 +117,14 @@ export function benchTyping(engine: Engine, text: string, edits = 200, seed = 8)
       const change = insert ? { start: site.offset, end: site.offset, text: 'x' } : { start: site.offset, end: site.offset + 1, text: '' };
       let started = performance.now();
       doc.applyChanges([change]);
-      const result = doc.analyze();
+      let result = doc.analyze();
       const docMs = performance.now() - started;
+      const parsedAlone = doc.lastParse === 'function';
+      const scope = doc.lastScope;
+      started = performance.now();
+      const reanalyse = doc.settle();
+      if (reanalyse) result = doc.analyze();
+      const settleMs = performance.now() - started;
       findings = result.findings.length;
 
       started = performance.now();
@@ -126,8 +142,13 @@ export function benchTyping(engine: Engine, text: string, edits = 200, seed = 8)
       tree = next;
       const bareMs = performance.now() - started;
       if (timed) {
-        if (doc.lastScope === 'function') functionScoped++;
-        if (doc.lastScope === 'restored') restored++;
+        if (scope === 'function') functionScoped++;
+        if (scope === 'restored') restored++;
+        if (parsedAlone) {
+          counts.parsedAlone++;
+          settleTimes.push(settleMs);
+        }
+        if (reanalyse) counts.reanalysed++;
         analyzeMs.push(docMs);
         reparseMs.push(bareMs);
       }
@@ -136,5 +157,5 @@ export function benchTyping(engine: Engine, text: string, edits = 200, seed = 8)
     doc.dispose();
     tree?.delete();
   }
-  return { lines: text.split('\n').length, bytes: Buffer.byteLength(text), edits: analyzeMs.length, analyze: summarize(analyzeMs), reparse: summarize(reparseMs), analyzeTimes: analyzeMs, reparseTimes: reparseMs, findings, functionScoped, restored };
+  return { lines: text.split('\n').length, bytes: Buffer.byteLength(text), edits: analyzeMs.length, analyze: summarize(analyzeMs), reparse: summarize(reparseMs), analyzeTimes: analyzeMs, reparseTimes: reparseMs, findings, functionScoped, restored, ...counts, settleTimes };
 }

@@ -1,5 +1,5 @@
 // The engine's entry: parse, collect facts, run rules per function (cached), per file and per workspace.
-import { parse, Edit, type Node, type Tree } from './parser';
+import { parse, readTreeFrom, Edit, type Node, type Tree } from './parser';
 import { LineIndex, renderLineMarks } from './text';
 import { PieceText, sameText, type TextSource } from './piece-text';
 import { collectFacts, type FileFacts } from './resolve/facts';
@@ -13,6 +13,7 @@ import {
   type DirtyWindow, type EditedFunction, type FunctionFindings, type Snapshot,
 } from './incremental';
 import { isSuppressed } from './suppress';
+import { parseEditedFunction, sameFunctionIn, type FunctionParse } from './function-parse';
 import { rules as allRules } from '../rules';
 
 export interface FileResult {
@@ -30,6 +31,9 @@ export interface ContentChange {
 }
 
 type Cached = { key: string; findings: Finding[] };
+
+/** The edited function; a function parsed alone brings the `prevEnd` and `context` the file's tree gives (see FunctionItem). */
+type BodyTarget = { fn: Node; impl: Node | null; prevEnd?: number; context?: string };
 
 /** Findings of one function, stored relative to its start so they survive edits elsewhere in the file. */
 function shiftFinding(f: Finding, path: string, delta: number): Finding {
@@ -171,7 +175,7 @@ export class Engine {
    * Typing inside one function body: that function is re-analysed, everything else is moved from `previous`.
    * Undefined when a rule cannot tell what the edit changed: the caller then analyses the whole file.
    */
-  analyzeBodyEdit(file: SourceFile, previous: Snapshot, target: { fn: Node; impl: Node | null }, edit: BodyEdit, cache: Map<string, Cached>): { findings: Finding[]; snapshot: Snapshot } | undefined {
+  analyzeBodyEdit(file: SourceFile, previous: Snapshot, target: BodyTarget, edit: BodyEdit, cache: Map<string, Cached>): { findings: Finding[]; snapshot: Snapshot } | undefined {
     if (this.stampFor(file) !== previous.stamp) return undefined;
     const rules = this.enabledRules();
     const ruleData = this.updateRuleData(file, previous, target, edit, rules);
@@ -286,7 +290,7 @@ export class Engine {
   }
 
   /** The edited function re-analysed, findings that reach outside their function recomputed, the rest moved. */
-  private refreshFunctions(file: SourceFile, previous: FunctionFindings[], target: { fn: Node; impl: Node | null }, edit: BodyEdit, rules: Rule[], cache: Map<string, Cached>): FunctionFindings[] {
+  private refreshFunctions(file: SourceFile, previous: FunctionFindings[], target: BodyTarget, edit: BodyEdit, rules: Rule[], cache: Map<string, Cached>): FunctionFindings[] {
     const out: FunctionFindings[] = [];
     const start = target.fn.startIndex;
     const add = (entry: FunctionFindings) => {
@@ -295,7 +299,7 @@ export class Engine {
     let placed = false;
     const placeTarget = () => {
       placed = true;
-      add(this.checkFunctionItem(file, target.fn, target.impl, previousItemEnd(target.fn), rules, cache));
+      add(this.checkFunctionItem(file, target.fn, target.impl, target.prevEnd ?? previousItemEnd(target.fn), rules, cache, target.context));
     };
     for (const entry of previous) {
       if (!placed && entry.start >= start) placeTarget();
@@ -406,6 +410,11 @@ export class Engine {
     };
   }
 
+  /** Drops every rule's results cached by a function's text (see Rule.forgetFunctionCaches). */
+  forgetFunctionCaches(): void {
+    for (const rule of this.rules) rule.forgetFunctionCaches?.();
+  }
+
   /** Findings of workspace-wide rules (type graphs, lock orders), recomputed only when facts change. */
   workspaceFindings(): Map<string, Finding[]> {
     const version = `${this.workspace.version}:${this.workspace.dataVersion}`;
@@ -470,6 +479,17 @@ export class EngineDocument {
   private analysedTree: Tree | null = null;
   /** What the last analysis re-read: one edited function (the typing fast path), the whole file, or an earlier text's analysis. */
   lastScope: 'function' | 'file' | 'restored' = 'file';
+  /** What the last analysis parsed: the edited function alone (the file's parse waits for settle), or the whole file. */
+  lastParse: 'function' | 'file' = 'file';
+  /**
+   * The edited function parsed on its own by the last analysis (function-parse.ts), until the whole file is parsed
+   * again: `tree` then has every edit since its last parse, unparsed, all inside that function's body, which ends at
+   * `parsedBodyEnd` in the current text.
+   */
+  private functionParse: FunctionParse | undefined;
+  private parsedBodyEnd = 0;
+  /** Where the text changed since `tree` was last parsed (a wider window than `window` while functionParse waits). */
+  private unparsed: DirtyWindow | undefined;
   /** The text was checked and has no NUL byte (see rejectText). */
   private knownTextFree = false;
 
@@ -492,6 +512,9 @@ export class EngineDocument {
     for (const c of changes) {
       const start = Math.max(0, Math.min(c.start, this.source.length));
       const end = Math.max(start, Math.min(c.end, this.source.length));
+      // An edit outside the function parsed alone: the whole file is parsed first, so the tree is stale in one place only.
+      if (this.functionParse && !(this.functionParse.target.fn.childForFieldName('body')!.startIndex < start && end < this.parsedBodyEnd)) this.catchUp();
+      if (this.functionParse) this.parsedBodyEnd += c.text.length - (end - start);
       const newText = this.source.edited(start, end, c.text);
       const newLines = this.lines.edited(start, end, c.text, newText);
       if (this.tree) {
@@ -510,8 +533,10 @@ export class EngineDocument {
       this.lines = newLines;
       this.source = newText;
       this.window = widenWindow(this.window, start, end, c.text.length);
+      this.unparsed = widenWindow(this.unparsed, start, end, c.text.length);
       if (c.text.includes('\u0000')) this.knownTextFree = false;
     }
+    if (this.tree) readTreeFrom(this.tree, this.source);
     this.dirty = true;
   }
 
@@ -519,43 +544,50 @@ export class EngineDocument {
     this.source = PieceText.of(text);
     this.knownTextFree = false;
     this.lines = new LineIndex(this.source);
+    this.forgetSnapshot();
     this.tree?.delete();
     this.tree = null;
     this.dirty = true;
-    this.forgetSnapshot();
   }
 
-  /** Re-parses (incrementally when possible) and analyses: only the edited function when the edit stayed in one body. */
+  /**
+   * Re-parses and analyses: only the edited function when the edit stayed in one body. That function is then parsed
+   * on its own, and the whole file's re-parse waits for settle() (or the next edit elsewhere).
+   */
   analyze(): FileResult {
     const rejected = this.rejectText();
     if (rejected) {
+      this.forgetSnapshot();
       this.tree?.delete();
       this.tree = null;
-      this.forgetSnapshot();
       return { path: this.path, findings: [], skipped: rejected };
     }
     let edited: EditedFunction | undefined;
     const before = this.beforeFile;
     if (this.dirty && before?.tree && sameText(before.text, this.source)) {
       // An undo back to the text before the last whole-file analysis: its tree, kept unedited, is this text's.
+      this.closeFunctionParse(null);
       this.tree?.delete();
       this.tree = before.tree;
       before.tree = null;
       this.dirty = false;
+      this.unparsed = undefined;
     }
+    this.lastParse = 'file';
     if (this.dirty || !this.tree) {
-      const previous = this.tree;
-      const next = this.engine.parseText(this.source, previous);
-      if (!next) {
-        this.forgetSnapshot();
-        return { path: this.path, findings: [], skipped: `skipped: parsing took longer than ${this.engine.settings.parseTimeoutMs} ms` };
+      edited = this.parseFunctionAlone();
+      if (!edited) {
+        const parsed = this.parseWholeFile();
+        if (!parsed) return this.parseTimedOut();
+        edited = parsed.edited;
       }
-      if (this.window && previous && this.snapshot) edited = editedFunction(this.window, previous, next);
-      previous?.delete();
-      this.tree = next;
-      this.dirty = false;
     }
-    const fast = edited && this.analyzeEdit(edited);
+    let fast = edited && this.analyzeEdit(edited);
+    // The function's own parse could not be used after all: the whole file is parsed for the full analysis.
+    if (!fast && this.functionParse) {
+      if (!this.parseWholeFile()) return this.parseTimedOut();
+      this.lastParse = 'file';
+    }
     const restored = fast ? undefined : this.analyzeRestored();
     this.lastScope = fast ? 'function' : restored ? 'restored' : 'file';
     const findings = fast ?? restored ?? this.analyzeAll();
@@ -564,6 +596,79 @@ export class EngineDocument {
     this.window = undefined;
     this.analysedText = this.source;
     return { path: this.path, findings };
+  }
+
+  /**
+   * The whole-file parse the typing fast path put off: call it when idle. True when the document must be analysed
+   * again because the edited function, parsed alone, read differently from the whole file's parse (tree-sitter's
+   * recovery from a syntax error may look past the function: about one edit in 25 of those that leave an error).
+   */
+  settle(): boolean {
+    // Edits since the last analysis: the next analysis parses (and may parse the function alone again).
+    if (!this.functionParse || this.window) return false;
+    return this.catchUp();
+  }
+
+  /** Parses the whole file now; true when that showed the function parsed alone to differ (see settle). */
+  private catchUp(): boolean {
+    const same = this.parseWholeFile()?.same ?? true;
+    if (!same) this.forgetSnapshot();
+    return !same;
+  }
+
+  /** The edited function parsed alone, when every edit since the tree's last parse stayed in its body. */
+  private parseFunctionAlone(): EditedFunction | undefined {
+    if (!this.tree || !this.snapshot || !this.window || !this.unparsed || this.analysedText === undefined) return undefined;
+    const parsed = parseEditedFunction(this.tree, this.source, this.lines, this.unparsed);
+    if (!parsed) return undefined;
+    this.functionParse?.tree.delete();
+    this.functionParse = parsed;
+    this.parsedBodyEnd = parsed.target.fn.childForFieldName('body')!.endIndex;
+    this.lastParse = 'function';
+    return { window: this.window, target: parsed.target };
+  }
+
+  /**
+   * Incremental re-parse of the whole file. `edited`: the function that took every edit since the last analysis, if
+   * one did; `same`: false when a function parsed alone for this very text reads differently here. Undefined when
+   * the parse timed out.
+   */
+  private parseWholeFile(): { edited?: EditedFunction; same: boolean } | undefined {
+    const previous = this.tree;
+    const next = this.engine.parseText(this.source, previous);
+    if (!next) return undefined;
+    // Compared only for the text it parsed: after later edits its results are replaced (or forgotten) anyway.
+    const same = this.closeFunctionParse(this.window ? null : next);
+    const edited = same && this.window && previous && this.snapshot ? editedFunction(this.window, previous, next) : undefined;
+    previous?.delete();
+    this.tree = next;
+    this.dirty = false;
+    this.unparsed = undefined;
+    return { edited, same };
+  }
+
+  private parseTimedOut(): FileResult {
+    this.forgetSnapshot();
+    return { path: this.path, findings: [], skipped: `skipped: parsing took longer than ${this.engine.settings.parseTimeoutMs} ms` };
+  }
+
+  /**
+   * Ends the wait for the whole-file parse. `fileTree`: that parse, of the same text, to compare with; false when the
+   * function reads differently there. Results cached by the text of a function whose parse was not confirmed are
+   * dropped when that parse found a syntax error (the one case where the two parses can differ).
+   */
+  private closeFunctionParse(fileTree: Tree | null): boolean {
+    const parsed = this.functionParse;
+    if (!parsed) return true;
+    this.functionParse = undefined;
+    const fn = parsed.target.fn;
+    const same = fileTree ? sameFunctionIn(fileTree, fn) : true;
+    if (!same || (!fileTree && fn.hasError)) {
+      this.cache.clear();
+      this.engine.forgetFunctionCaches();
+    }
+    parsed.tree.delete();
+    return same;
   }
 
   /** Binary content is looked for in the whole text once, then only in what edits insert (typing in a large file). */
@@ -607,6 +712,7 @@ export class EngineDocument {
     // An allow comment on the function's last line also covers the line after it (another item): re-read everything.
     if (edit.oldText.includes(ALLOW_MARK) || target.fn.text.includes(ALLOW_MARK)) return undefined;
     const file = this.engine.makeSource(this.path, this.source, this.tree!, this.crate, this.lines, mapFacts(previous.facts, edit));
+    if (this.functionParse) file.reparsed = { fn: target.fn, impl: target.impl };
     this.engine.workspace.setFacts(this.path, file.facts);
     const result = this.engine.analyzeBodyEdit(file, previous, target, edit, this.cache);
     if (!result) return undefined;
@@ -615,6 +721,7 @@ export class EngineDocument {
   }
 
   private forgetSnapshot(): void {
+    this.closeFunctionParse(null);
     this.snapshot = undefined;
     this.beforeFile?.tree?.delete();
     this.beforeFile = undefined;
@@ -626,6 +733,7 @@ export class EngineDocument {
 
   /** The current tree, parsed if needed; owned by the document (do not delete). */
   currentTree(): Tree | null {
+    this.settle();
     if (this.dirty || !this.tree) this.analyze();
     return this.tree;
   }

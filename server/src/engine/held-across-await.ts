@@ -20,7 +20,7 @@ export interface FunctionAnalysis {
 }
 
 /**
- * The last analysis, keyed by tree and function: the lock and RefCell rules ask for the same function in
+ * The last analysis, keyed by the function's tree (a function re-parsed alone has its own) and the function: the lock and RefCell rules ask for the same function in
  * turn. An open document keeps its tree while other files' facts or the settings change, so those are
  * part of the key too.
  */
@@ -28,7 +28,7 @@ let last: { tree: unknown; fnId: number; facts: number; settings: unknown; analy
 
 /** Analyses one function item once; rules ask it for the guards of the kind they care about. */
 export function analyseFunction(ctx: FunctionContext): FunctionAnalysis {
-  const key = { tree: ctx.file.tree, fnId: ctx.fn.id, facts: ctx.workspace.version, settings: ctx.settings };
+  const key = { tree: ctx.fn.tree, fnId: ctx.fn.id, facts: ctx.workspace.version, settings: ctx.settings };
   if (last && last.tree === key.tree && last.fnId === key.fnId && last.facts === key.facts && last.settings === key.settings) return last.analysis;
   const analysis = computeAnalysis(ctx);
   last = { ...key, analysis };

@@ -29,8 +29,8 @@ export function widenWindow(window: DirtyWindow | undefined, start: number, end:
 
 export interface EditedFunction {
   window: DirtyWindow;
-  /** The function in the new tree. */
-  target: { fn: Node; impl: Node | null };
+  /** The function in the new tree (or in its own tree, with what the file's tree says of it: see FunctionParse). */
+  target: { fn: Node; impl: Node | null; prevEnd?: number; context?: string };
 }
 
 /**
@@ -63,16 +63,24 @@ export function functionAround(root: Node, start: number, end: number): { fn: No
 
 /** The item-level function containing [start, end), found from the root down. */
 export function itemFunctionAt(root: Node, start: number, end: number): { fn: Node; impl: Node | null } | undefined {
+  const path = itemPathTo(root, start, end);
+  if (!path) return undefined;
+  const owner = path.owners[path.owners.length - 1];
+  return { fn: path.fn, impl: owner && owner.type !== 'mod_item' ? owner : null };
+}
+
+/** The item-level function containing [start, end) and the modules, impls and traits around it, outermost first. */
+export function itemPathTo(root: Node, start: number, end: number): { owners: Node[]; fn: Node } | undefined {
   let container = root;
-  let owner: Node | null = null;
+  const owners: Node[] = [];
   for (let depth = 0; depth < MAX_ITEM_NESTING; depth++) {
     const child = childAround(container, start, end);
     if (!child) return undefined;
-    if (child.type === 'function_item') return { fn: child, impl: owner && owner.type !== 'mod_item' ? owner : null };
+    if (child.type === 'function_item') return { owners, fn: child };
     const body = ITEM_OWNERS.has(child.type) ? child.childForFieldName('body') : null;
     if (body?.type !== 'declaration_list') return undefined;
     container = body;
-    owner = child;
+    owners.push(child);
   }
   return undefined;
 }

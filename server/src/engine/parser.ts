@@ -1,11 +1,11 @@
 // Loads web-tree-sitter and the Rust grammar once; every Tree handed out must be deleted by its owner.
 import * as fs from 'fs';
 import * as path from 'path';
-import { Parser, Language, Query, Tree, Node, Edit } from 'web-tree-sitter';
+import { Parser, Language, Query, Tree, Node, Edit, type Range } from 'web-tree-sitter';
 import { PieceText, type TextSource } from './piece-text';
 
 export { Edit };
-export type { Tree, Node };
+export type { Tree, Node, Range };
 
 /**
  * `Node.parent` in tree-sitter walks down from the root (O(depth) per call), so walking all ancestors of
@@ -48,6 +48,8 @@ cacheParents();
 
 let language: Language | undefined;
 let parser: Parser | undefined;
+/** Parses parts of a text (parseRanges): its own parser, so the main one never keeps included ranges. */
+let rangeParser: Parser | undefined;
 const queryCache = new Map<string, Query>();
 
 /** Where the two wasm files live: beside the bundle when packaged, in node_modules in development. */
@@ -64,6 +66,8 @@ export async function initParser(): Promise<void> {
   language = await Language.load(locateWasm('tree-sitter-rust.wasm', 'tree-sitter-rust/tree-sitter-rust.wasm'));
   parser = new Parser();
   parser.setLanguage(language);
+  rangeParser = new Parser();
+  rangeParser.setLanguage(language);
 }
 
 function requireParser(): Parser {
@@ -108,6 +112,20 @@ export function parse(text: TextSource, oldTree?: Tree | null, options: ParseOpt
   }
 }
 
+/**
+ * Parses only `ranges` of `text` (sorted, not overlapping): nodes keep their offsets in the whole text. Callers keep
+ * the ranges small (one function and the headers around it), so no timeout is needed.
+ */
+export function parseRanges(text: TextSource, ranges: Range[]): Tree | null {
+  if (!rangeParser) throw new Error('initParser() must be awaited before parsing');
+  const input = new ParseInput(text);
+  try {
+    return rangeParser.parse(input.read, null, { includedRanges: ranges });
+  } finally {
+    input.parsed = true;
+  }
+}
+
 /** Characters handed to tree-sitter per read while it parses. */
 const PARSE_CHUNK = 256;
 
@@ -128,6 +146,16 @@ class ParseInput {
   private rest(index: number): string {
     return this.text instanceof PieceText ? this.text.restOfPiece(index) : this.text.slice(index);
   }
+}
+
+/**
+ * Points an edited tree's `node.text` at the edited text: tree-sitter keeps reading the text it last parsed, while
+ * `tree.edit` has already moved the nodes (the typing fast path reads an edited tree before parsing it again).
+ */
+export function readTreeFrom(tree: Tree, text: TextSource): void {
+  const input = new ParseInput(text);
+  input.parsed = true;
+  (tree as unknown as { textCallback: ParseInput['read'] }).textCallback = input.read;
 }
 
 /** A piece never ends between the two halves of a surrogate pair (tree-sitter would decode half an emoji). */

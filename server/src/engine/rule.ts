@@ -113,6 +113,11 @@ export interface Rule {
    * without it keeps no per-file state.
    */
   fileState?: { save(ctx: RuleContext): unknown; restore(ctx: RuleContext, state: unknown): void };
+  /**
+   * Drops what the rule caches by a function's text: a function parsed on its own after an edit turned out to read
+   * differently in the whole file's parse (see function-parse.ts), so results keyed by its text may be wrong.
+   */
+  forgetFunctionCaches?(): void;
   /** Workspace-wide rules; findings may land in any file. */
   checkWorkspace?(ctx: { workspace: Workspace; settings: EngineSettings; report(path: string, finding: Report): void }): void;
 }

@@ -14,4 +14,16 @@ export interface SourceFile {
   lines: LineIndex;
   crate: CrateInfo;
   facts: FileFacts;
+  /**
+   * Set while typing in one function body of an open document: that function, parsed on its own after the edit (see
+   * function-parse.ts). `tree` has the edit but has not been parsed again: inside the function its nodes are stale,
+   * so whatever reads there goes through `rootAt`, `fileFunctionItems` or `walkFile`.
+   */
+  reparsed?: { fn: Node; impl: Node | null };
+}
+
+/** The root to read `offset` in: the re-parsed function's own tree inside it, the file's tree elsewhere. */
+export function rootAt(file: SourceFile, offset: number): Node {
+  const fn = file.reparsed?.fn;
+  return fn && offset >= fn.startIndex && offset < fn.endIndex ? fn.tree.rootNode : file.root;
 }

@@ -1,7 +1,7 @@
 // Silencing a finding: `// blindspot: allow(rule)` on its line or the line above, on an enclosing item,
 // or the rule's clippy lint in `#[allow(clippy::…)]` / `#![allow(clippy::…)]`.
 import type { Node } from './parser';
-import type { SourceFile } from './source';
+import { rootAt, type SourceFile } from './source';
 
 const ALLOW_COMMENT = /\/\/\s*blindspot:\s*allow\(([^)]*)\)/;
 
@@ -78,7 +78,7 @@ export function isSuppressed(file: SourceFile, ruleId: string, clippyLints: stri
   const line = lines.positionAt(offset).line;
   if (commentAllows(lines.lineText(line), [ruleId])) return true;
   if (line > 0 && /^\s*\/\//.test(lines.lineText(line - 1)) && commentAllows(lines.lineText(line - 1), [ruleId])) return true;
-  for (const { node, preamble } of pathTo(file.root, offset)) {
+  for (const { node, preamble } of pathTo(rootAt(file, offset), offset)) {
     if (!ITEMS.has(node.type)) continue;
     if (node.type === 'source_file') {
       if (innerAttributes(node).some((a) => attributeAllows(a.text, clippyLints))) return true;

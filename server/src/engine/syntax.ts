@@ -1,6 +1,7 @@
 // Small tree helpers. Walks are iterative: 10,000-deep nesting must not blow the JS stack.
 import { memoPerTree, type Node } from './parser';
 import type { TextSource } from './piece-text';
+import type { SourceFile } from './source';
 
 /** Pre-order walk; return false from `visit` to skip a node's children. */
 export function walk(root: Node, visit: (node: Node) => boolean | void): void {
@@ -81,6 +82,24 @@ export interface FunctionItem {
   prevEnd: number;
   /** What `functionContext` gives for it, built while listing (no climbs and sibling walks per function). */
   context: string;
+}
+
+/** A file's function items, with the re-parsed function (SourceFile.reparsed) in place of its stale nodes. */
+export function fileFunctionItems(file: SourceFile): FunctionItem[] {
+  const items = functionItems(file.root);
+  const reparsed = file.reparsed;
+  if (!reparsed) return items;
+  return items.map((item) => (item.fn.startIndex === reparsed.fn.startIndex ? { ...item, fn: reparsed.fn, impl: reparsed.impl } : item));
+}
+
+/** `walk` over a whole file, entering the re-parsed function (SourceFile.reparsed) instead of its stale nodes. */
+export function walkFile(file: SourceFile, visit: (node: Node) => boolean | void): void {
+  const reparsed = file.reparsed?.fn;
+  walk(file.root, (node) => {
+    if (!reparsed || node.startIndex !== reparsed.startIndex || node.type !== 'function_item') return visit(node);
+    walk(reparsed, visit);
+    return false;
+  });
 }
 
 export function functionItems(root: Node): FunctionItem[] {

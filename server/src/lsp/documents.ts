@@ -23,6 +23,8 @@ export interface OpenDocument {
   version: number;
   readonly engineDoc: EngineDocument;
   timer?: ReturnType<typeof setTimeout>;
+  /** The whole-file parse the typing fast path put off (EngineDocument.settle), run once the server is idle. */
+  settling?: ReturnType<typeof setImmediate>;
   /** The last analysis; current when its version equals the document's and nothing invalidated it. */
   analysis?: Analysis;
   stale: boolean;
@@ -171,7 +173,25 @@ export class DocumentStore {
       doc.changedFrom = undefined;
       this.analyzeNow(doc);
       this.events.analyzed(doc, changedFrom);
+      this.settleWhenIdle(doc);
     }, delayMs);
+  }
+
+  /** After publishing: the put-off whole-file parse; when it reads the edited function differently, analyse again. */
+  private settleWhenIdle(doc: OpenDocument): void {
+    if (doc.settling) clearImmediate(doc.settling);
+    doc.settling = setImmediate(() => {
+      doc.settling = undefined;
+      if (this.docs.get(doc.uri) !== doc) return;
+      try {
+        if (!doc.engineDoc.settle()) return;
+      } catch (error) {
+        this.events.log(`parsing ${doc.uri} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        return;
+      }
+      doc.stale = true;
+      this.schedule(doc, 0);
+    });
   }
 
   /**
@@ -197,6 +217,8 @@ export class DocumentStore {
   private dispose(doc: OpenDocument): void {
     if (doc.timer) clearTimeout(doc.timer);
     doc.timer = undefined;
+    if (doc.settling) clearImmediate(doc.settling);
+    doc.settling = undefined;
     doc.engineDoc.dispose();
   }
 

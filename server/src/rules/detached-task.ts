@@ -3,7 +3,8 @@
 import type { Node } from '../engine/parser';
 import type { Rule, RuleContext } from '../engine/rule';
 import type { Workspace } from '../engine/workspace';
-import { functionItems, isBodyBoundary, walk } from '../engine/syntax';
+import type { SourceFile } from '../engine/source';
+import { fileFunctionItems, isBodyBoundary, walk } from '../engine/syntax';
 import { callArgs, callPath, calleeOf, importedNamesOf, methodCall, scopedUses } from '../engine/resolve/calls';
 import type { UseMap } from '../engine/resolve/paths';
 import { isTestCode } from '../engine/test-code';
@@ -36,9 +37,9 @@ function handleDropped(call: Node): boolean {
 }
 
 /** Same-file functions by name; names declared twice are ambiguous and left out. */
-function functionsByName(root: Node): Map<string, Node | null> {
+function functionsByName(file: SourceFile): Map<string, Node | null> {
   const byName = new Map<string, Node | null>();
-  for (const { fn, impl } of functionItems(root)) {
+  for (const { fn, impl } of fileFunctionItems(file)) {
     if (impl) continue;
     const name = fn.childForFieldName('name')?.text;
     if (name) byName.set(name, byName.has(name) ? null : fn);
@@ -142,10 +143,10 @@ function wrapperName(fn: Node, impl: Node | null, fileUses: UseMap): string | un
   return spawnsParam ? name : undefined;
 }
 
-function spawnerWrappers(root: Node, fileUses: UseMap): Set<string> {
+function spawnerWrappers(file: SourceFile): Set<string> {
   const wrappers = new Set<string>();
-  for (const { fn, impl } of functionItems(root)) {
-    const name = wrapperName(fn, impl, fileUses);
+  for (const { fn, impl } of fileFunctionItems(file)) {
+    const name = wrapperName(fn, impl, file.facts.uses);
     if (name) wrappers.add(name);
   }
   return wrappers;
@@ -214,12 +215,12 @@ function spawnerNames(ctx: RuleContext, wrappers: Set<string>): string[] {
 }
 
 /** Function lookup by name that reads the file's functions on first use, and records every name asked. */
-function lazyFunctions(root: Node): FunctionLookup & { asked: string[] } {
+function lazyFunctions(file: SourceFile): FunctionLookup & { asked: string[] } {
   let byName: Map<string, Node | null> | undefined;
   const asked: string[] = [];
   const lookup = (name: string) => {
     asked.push(name);
-    byName ??= functionsByName(root);
+    byName ??= functionsByName(file);
     return byName.get(name);
   };
   return Object.assign(lookup, { asked });
@@ -260,7 +261,7 @@ export const detachedTask: Rule = {
     if (isWrapper !== seen.wrappers.has(name)) return false;
     const names = spawnerNames(ctx, seen.wrappers);
     if (!names.some((n) => ctx.fn.text.includes(n))) return true;
-    const fns = lazyFunctions(ctx.file.root);
+    const fns = lazyFunctions(ctx.file);
     checkSpawnsIn(ctx, ctx.fn, fns, seen.wrappers);
     // A spawn that named a function the last check did not know of: only a full check records it.
     return fns.asked.every((n) => seen.spawnedByName.has(n));
@@ -272,10 +273,10 @@ export const detachedTask: Rule = {
       remember(ctx, { wrappers: new Set(), spawnedByName: new Set() });
       return;
     }
-    const wrappers = spawnerWrappers(ctx.file.root, ctx.file.facts.uses);
-    const fns = lazyFunctions(ctx.file.root);
+    const wrappers = spawnerWrappers(ctx.file);
+    const fns = lazyFunctions(ctx.file);
     const all = [...names, ...wrappers];
-    for (const { fn } of functionItems(ctx.file.root)) {
+    for (const { fn } of fileFunctionItems(ctx.file)) {
       if (all.some((n) => fn.text.includes(n))) checkSpawnsIn(ctx, fn, fns, wrappers);
     }
     remember(ctx, { wrappers, spawnedByName: new Set(fns.asked) });

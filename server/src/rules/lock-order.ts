@@ -129,6 +129,7 @@ export const lockOrder: Rule = {
     for (const { fn, impl, context } of functionItems(ctx.file.root)) pairs.push(...cachedPairsOf(ctx, fn, impl, context));
     return pairsEntry(pairs);
   },
+  forgetFunctionCaches: () => pairCache.clear(),
   updateFileData(ctx, previous, edit) {
     const pairs = previous.data as LockPair[];
     // Most files take no two locks together: nothing to move, nothing to compare.

@@ -6,7 +6,7 @@ import type { Edge, TypeNode } from '../engine/typegraph';
 import { TypeGraph, fieldBaseName } from '../engine/typegraph';
 import type { Related, Report, Rule } from '../engine/rule';
 import { downgradeFix, SiteIndex } from '../engine/weak-fix';
-import { cachedFunctionSites, collectFieldSites, functionFieldSites, isOnDemand, movedSites, sitesOnDemand, type FileSites } from '../engine/resolve/field-sites';
+import { cachedFunctionSites, collectFieldSites, forgetItemSites, functionFieldSites, isOnDemand, movedSites, sitesOnDemand, type FileSites } from '../engine/resolve/field-sites';
 import { equalWhenMoved } from '../engine/incremental';
 import type { FieldFacts } from '../engine/resolve/facts';
 import type { TypeRef } from '../engine/resolve/types';
@@ -166,6 +166,7 @@ export const rcCycle: Rule = {
     // A digest: the JSON of every file's sites, kept only to be compared, was ~9 MB after a registry scan.
     return { signature: createHash('sha1').update(JSON.stringify([data, fieldSpans])).digest('base64'), data };
   },
+  forgetFunctionCaches: forgetItemSites,
   /** Typing in one function: its sites re-read, the others moved. Equal sites (moved) leave the findings as they were. */
   updateFileData(ctx, previous, edit) {
     const data = previous.data as FileSites;

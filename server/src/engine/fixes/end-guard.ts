@@ -5,6 +5,7 @@ import type { HeldGuard } from '../held-across-await';
 import type { TypeEnv } from '../resolve/expr';
 import type { Binding } from '../resolve/locals';
 import { statementIn } from '../syntax';
+import { rootAt } from '../source';
 
 /** Inserts `code` as its own line before `statement`, indented like it (or inline when it shares a line). */
 export function insertBefore(ctx: RuleContext, statement: Node, code: string): { start: number; end: number; newText: string } {
@@ -22,7 +23,7 @@ export function dropBeforeAwaitFix(ctx: RuleContext, held: HeldGuard, env: TypeE
   if (life.kind !== 'named' || life.bindings.length !== 1) return undefined;
   const binding = life.bindings[0];
   const block = binding.statement?.parent;
-  const awaitNode = ctx.file.root.descendantForIndex(held.crossed[0].offset, held.crossed[0].offset);
+  const awaitNode = rootAt(ctx.file, held.crossed[0].offset).descendantForIndex(held.crossed[0].offset, held.crossed[0].offset);
   if (!block || !awaitNode || !binding.statement) return undefined;
   const statement = statementIn(block, awaitNode);
   if (!statement || statement.id === binding.statement.id || statement.startIndex < binding.statement.endIndex) return undefined;

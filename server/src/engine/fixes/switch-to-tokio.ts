@@ -1,11 +1,10 @@
 // "Switch to tokio::sync::Mutex": rewrite the lock's declaration and every acquisition of it in the file.
-import type { Node } from '../parser';
 import type { Fix, FileEdit, RuleContext, TextEdit } from '../rule';
 import { acquisitionsIn, type Acquisition } from '../resolve/locks';
 import { TypeEnv } from '../resolve/expr';
 import { canonicalPath, moduleUsesAt } from '../resolve/paths';
 import { findInType } from '../resolve/types';
-import { enclosingBody, functionItems, isAsync, walk } from '../syntax';
+import { enclosingBody, fileFunctionItems, isAsync, walk, walkFile } from '../syntax';
 
 const TOKIO_EQUIVALENT: Record<string, string> = {
   'std::sync::Mutex': 'tokio::sync::Mutex',
@@ -26,9 +25,9 @@ function awaitEdit(acq: Acquisition): TextEdit | undefined {
 }
 
 /** `Mutex::new(..)` inside struct literals of `structName` that initialise `fieldName`. */
-function structLiteralConstructors(root: Node, structName: string, fieldName: string, lockPath: string, ctx: RuleContext): TextEdit[] {
+function structLiteralConstructors(structName: string, fieldName: string, lockPath: string, ctx: RuleContext): TextEdit[] {
   const edits: TextEdit[] = [];
-  walk(root, (n) => {
+  walkFile(ctx.file, (n) => {
     if (n.type !== 'field_initializer' || n.childForFieldName('field')?.text !== fieldName) return true;
     const literal = n.parent?.parent;
     const name = literal?.childForFieldName('name')?.text;
@@ -46,7 +45,7 @@ function structLiteralConstructors(root: Node, structName: string, fieldName: st
 
 /** Acquisitions in every function of the file: the switch must rewrite all of them. */
 function fileAcquisitions(ctx: RuleContext): Acquisition[] {
-  return functionItems(ctx.file.root).flatMap(({ fn, impl }) => acquisitionsIn(fn, new TypeEnv(ctx.file, ctx.workspace, fn, impl), ctx.settings.extraBlockingGuards));
+  return fileFunctionItems(ctx.file).flatMap(({ fn, impl }) => acquisitionsIn(fn, new TypeEnv(ctx.file, ctx.workspace, fn, impl), ctx.settings.extraBlockingGuards));
 }
 
 /** After the switch, `use std::sync::Mutex` (or `Mutex` in a `{…}` list) may be unused: remove it. */
@@ -98,7 +97,7 @@ export function switchToTokioFix(ctx: RuleContext, acq: Acquisition): Fix | unde
   if (origin.ctor) add(origin.path, { start: origin.ctor.start, end: origin.ctor.end, newText: target });
   const [structName, fieldName] = origin.key.split('.');
   if (fieldName && !origin.key.startsWith('static')) {
-    for (const e of structLiteralConstructors(ctx.file.root, structName, fieldName, acq.lock.path, ctx)) add(ctx.file.path, e);
+    for (const e of structLiteralConstructors(structName, fieldName, acq.lock.path, ctx)) add(ctx.file.path, e);
   }
   if (!lockType?.base && !origin.ctor) return undefined;
   for (const a of sameLock) add(ctx.file.path, awaitEdit(a)!);

@@ -295,6 +295,10 @@ function shifted(sites: FieldSite[], delta: number): FieldSite[] {
 const itemSites = new Map<string, { sites: FieldSite[]; complete: boolean }>();
 const MAX_CACHED_FUNCTIONS = 4096;
 
+export function forgetItemSites(): void {
+  itemSites.clear();
+}
+
 /** Sites of one item (a function, or a macro call, const or static outside functions), cached by its text. */
 function sitesOfItem(fn: Node, impl: Node | null, text: TextSource, out: Collected): void {
   const header = implHeader(impl, text);
