@@ -5,7 +5,7 @@ import { PieceText, sameText, type TextSource } from './piece-text';
 import { collectFacts, type FileFacts } from './resolve/facts';
 import { Workspace } from './workspace';
 import { looseFileCrate, type CrateInfo } from './crate';
-import type { SourceFile } from './source';
+import { cacheableFunction, type SourceFile } from './source';
 import { defaultSettings, type BodyEdit, type EngineSettings, type Finding, type Report, type Rule, type RuleData } from './rule';
 import { functionContext, functionItems, nestsDeeperThan } from './syntax';
 import {
@@ -338,7 +338,7 @@ export class Engine {
       this.runRule(rule, file, own, (ctx) => rule.checkFunction!({ ...ctx, fn, impl }));
     }
     const local = own.every((f) => localTo(f, file.path, start, end));
-    if (key && local) cache!.set(key, { key, findings: own.map((f) => shiftFinding(f, file.path, -start)) });
+    if (key && local && cacheableFunction(file, fn)) cache!.set(key, { key, findings: own.map((f) => shiftFinding(f, file.path, -start)) });
     return { start, end, local, findings: this.unsuppressed(file, own) };
   }
 
@@ -611,9 +611,10 @@ export class EngineDocument {
 
   /** Parses the whole file now; true when that showed the function parsed alone to differ (see settle). */
   private catchUp(): boolean {
-    const same = this.parseWholeFile()?.same ?? true;
-    if (!same) this.forgetSnapshot();
-    return !same;
+    const parsed = this.parseWholeFile();
+    // Timed out, or read the function differently: the next analysis reads the whole file.
+    if (!parsed?.same) this.forgetSnapshot();
+    return parsed?.same === false;
   }
 
   /** The edited function parsed alone, when every edit since the tree's last parse stayed in its body. */
@@ -654,8 +655,8 @@ export class EngineDocument {
 
   /**
    * Ends the wait for the whole-file parse. `fileTree`: that parse, of the same text, to compare with; false when the
-   * function reads differently there. Results cached by the text of a function whose parse was not confirmed are
-   * dropped when that parse found a syntax error (the one case where the two parses can differ).
+   * function reads differently there, and then everything cached by function text is dropped (results of a function
+   * parse with a syntax error, the one case where they can differ, are never cached: see cacheableFunction).
    */
   private closeFunctionParse(fileTree: Tree | null): boolean {
     const parsed = this.functionParse;
@@ -663,7 +664,7 @@ export class EngineDocument {
     this.functionParse = undefined;
     const fn = parsed.target.fn;
     const same = fileTree ? sameFunctionIn(fileTree, fn) : true;
-    if (!same || (!fileTree && fn.hasError)) {
+    if (!same) {
       this.cache.clear();
       this.engine.forgetFunctionCaches();
     }

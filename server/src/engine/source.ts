@@ -22,6 +22,14 @@ export interface SourceFile {
   reparsed?: { fn: Node; impl: Node | null };
 }
 
+/**
+ * Whether results computed from `fn` may be cached by its text: not when it was parsed alone and that parse found a
+ * syntax error (the whole file's parse may recover from it differently, see function-parse.ts).
+ */
+export function cacheableFunction(file: SourceFile, fn: Node): boolean {
+  return fn.tree === file.tree || !fn.hasError;
+}
+
 /** The root to read `offset` in: the re-parsed function's own tree inside it, the file's tree elsewhere. */
 export function rootAt(file: SourceFile, offset: number): Node {
   const fn = file.reparsed?.fn;

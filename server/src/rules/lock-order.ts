@@ -9,6 +9,7 @@ import { type Acquisition } from '../engine/resolve/locks';
 import { analyseFunction } from '../engine/held-across-await';
 import { guardLife, isAlive } from '../engine/lifetimes';
 import { functionContext, functionItems } from '../engine/syntax';
+import { cacheableFunction } from '../engine/source';
 import { mayNestLocks, mustWait, withAwaitedGuard } from './double-lock';
 
 interface LockUse {
@@ -88,6 +89,7 @@ function cachedPairsOf(ctx: RuleContext, fn: Node, impl: Node | null, context?: 
   let relative = pairCache.get(key);
   if (!relative) {
     relative = pairsOf(ctx, fn, impl).map((p) => shiftPair(p, -fn.startIndex));
+    if (!cacheableFunction(ctx.file, fn)) return relative.map((p) => shiftPair(p, fn.startIndex));
     if (pairCache.size >= MAX_CACHED_FUNCTIONS) pairCache.delete(pairCache.keys().next().value!);
     pairCache.set(key, relative);
   }

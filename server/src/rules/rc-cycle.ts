@@ -7,6 +7,7 @@ import { TypeGraph, fieldBaseName } from '../engine/typegraph';
 import type { Related, Report, Rule } from '../engine/rule';
 import { downgradeFix, SiteIndex } from '../engine/weak-fix';
 import { cachedFunctionSites, collectFieldSites, forgetItemSites, functionFieldSites, isOnDemand, movedSites, sitesOnDemand, type FileSites } from '../engine/resolve/field-sites';
+import { cacheableFunction } from '../engine/source';
 import { equalWhenMoved } from '../engine/incremental';
 import type { FieldFacts } from '../engine/resolve/facts';
 import type { TypeRef } from '../engine/resolve/types';
@@ -171,7 +172,7 @@ export const rcCycle: Rule = {
   updateFileData(ctx, previous, edit) {
     const data = previous.data as FileSites;
     if (isOnDemand(data)) return undefined;
-    const fresh = functionFieldSites(ctx.fn, ctx.impl, ctx.file.text);
+    const fresh = functionFieldSites(ctx.fn, ctx.impl, ctx.file.text, cacheableFunction(ctx.file, ctx.fn));
     if (!data.complete || !fresh.complete) return undefined;
     const start = ctx.fn.startIndex;
     const before = cachedFunctionSites(ctx.impl, edit.oldText, ctx.file.text, start);

@@ -300,7 +300,7 @@ export function forgetItemSites(): void {
 }
 
 /** Sites of one item (a function, or a macro call, const or static outside functions), cached by its text. */
-function sitesOfItem(fn: Node, impl: Node | null, text: TextSource, out: Collected): void {
+function sitesOfItem(fn: Node, impl: Node | null, text: TextSource, out: Collected, cacheable = true): void {
   const header = implHeader(impl, text);
   const key = `${header}\u0000${fn.text}`;
   let cached = itemSites.get(key);
@@ -308,8 +308,10 @@ function sitesOfItem(fn: Node, impl: Node | null, text: TextSource, out: Collect
     const own: Collected = { sites: [], modules: out.modules, derives: out.derives, complete: true };
     collectUnder(fn, text, own);
     cached = { sites: shifted(own.sites, -fn.startIndex), complete: own.complete };
-    if (itemSites.size >= MAX_CACHED_FUNCTIONS) itemSites.delete(itemSites.keys().next().value!);
-    itemSites.set(key, cached);
+    if (cacheable) {
+      if (itemSites.size >= MAX_CACHED_FUNCTIONS) itemSites.delete(itemSites.keys().next().value!);
+      itemSites.set(key, cached);
+    }
   }
   out.sites.push(...shifted(cached.sites, fn.startIndex));
   if (!cached.complete) out.complete = false;
@@ -463,9 +465,10 @@ function movedOutline({ modules, derives, shift }: PendingOutline): Pick<FieldSi
 }
 
 /** The sites of one function item, in source order (`complete` false: it nests too deep to collect them all). */
-export function functionFieldSites(fn: Node, impl: Node | null, text: TextSource): { sites: FieldSite[]; complete: boolean } {
+/** `cacheable` false: sites of a function whose parse may not be the file's (see cacheableFunction), not kept. */
+export function functionFieldSites(fn: Node, impl: Node | null, text: TextSource, cacheable = true): { sites: FieldSite[]; complete: boolean } {
   const out: Collected = { sites: [], modules: [], derives: {}, complete: true };
-  sitesOfItem(fn, impl, text, out);
+  sitesOfItem(fn, impl, text, out, cacheable);
   out.sites.sort((a, b) => a.start - b.start);
   return { sites: out.sites, complete: out.complete };
 }
