@@ -22,9 +22,10 @@ export interface OpenDocument {
   readonly path: string;
   version: number;
   readonly engineDoc: EngineDocument;
-  timer?: ReturnType<typeof setTimeout>;
+  /** Cancels the pending (debounced) analysis. */
+  timer?: Cancel;
   /** The whole-file parse the typing fast path put off (EngineDocument.settle), run once the server is idle. */
-  settling?: ReturnType<typeof setImmediate>;
+  settling?: Cancel;
   /** The last analysis; current when its version equals the document's and nothing invalidated it. */
   analysis?: Analysis;
   stale: boolean;
@@ -33,6 +34,18 @@ export interface OpenDocument {
    * unchanged, so other documents' positions in this file before it still hold.
    */
   changedFrom?: number;
+}
+
+type Cancel = () => void;
+
+/** Runs `run` after `delayMs`; 0 runs it on the next turn of the event loop (setTimeout(0) waits at least 1 ms). */
+function later(delayMs: number, run: () => void): Cancel {
+  if (delayMs <= 0) {
+    const handle = setImmediate(run);
+    return () => clearImmediate(handle);
+  }
+  const handle = setTimeout(run, delayMs);
+  return () => clearTimeout(handle);
 }
 
 export interface DocumentEvents {
@@ -164,9 +177,9 @@ export class DocumentStore {
   }
 
   schedule(doc: OpenDocument, delayMs: number): void {
-    if (doc.timer) clearTimeout(doc.timer);
+    doc.timer?.();
     if (this.paused) return;
-    doc.timer = setTimeout(() => {
+    doc.timer = later(delayMs, () => {
       doc.timer = undefined;
       if (this.docs.get(doc.uri) !== doc) return; // closed (or reopened) meanwhile
       const changedFrom = doc.changedFrom;
@@ -174,13 +187,13 @@ export class DocumentStore {
       this.analyzeNow(doc);
       this.events.analyzed(doc, changedFrom);
       this.settleWhenIdle(doc);
-    }, delayMs);
+    });
   }
 
   /** After publishing: the put-off whole-file parse; when it reads the edited function differently, analyse again. */
   private settleWhenIdle(doc: OpenDocument): void {
-    if (doc.settling) clearImmediate(doc.settling);
-    doc.settling = setImmediate(() => {
+    doc.settling?.();
+    doc.settling = later(0, () => {
       doc.settling = undefined;
       if (this.docs.get(doc.uri) !== doc) return;
       try {
@@ -215,9 +228,9 @@ export class DocumentStore {
   }
 
   private dispose(doc: OpenDocument): void {
-    if (doc.timer) clearTimeout(doc.timer);
+    doc.timer?.();
     doc.timer = undefined;
-    if (doc.settling) clearImmediate(doc.settling);
+    doc.settling?.();
     doc.settling = undefined;
     doc.engineDoc.dispose();
   }
