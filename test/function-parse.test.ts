@@ -172,3 +172,50 @@ test('the server publishes again when settling shows the edited function reads d
     await client.stop();
   }
 });
+
+/** Types `typed` at MARK `times` times, comparing every analysis (before settling) and settling after each. */
+function typeRepeatedly(text: string, typed: string, times: number): void {
+  const doc = new Engine().openDocument(PATH, text, CRATE);
+  try {
+    doc.analyze();
+    for (let i = 0; i < times; i++) {
+      const at = text.indexOf(MARK);
+      doc.applyChanges([{ start: at, end: at, text: typed }]);
+      text = text.slice(0, at) + typed + text.slice(at);
+      const findings = doc.analyze().findings;
+      assert.deepEqual(ids(findings), ids(new Engine().checkText(PATH, text, CRATE).findings), `keystroke ${i}`);
+      assert.equal(doc.settle(), false);
+    }
+  } finally {
+    doc.dispose();
+  }
+}
+
+test('a later function re-checked while typing reads its own nodes, not an analysis cached before the edit moved them', () => {
+  // Its lock-across-await fix edits the struct (outside the function): it is re-checked on every keystroke elsewhere.
+  typeRepeatedly(`${STRUCT}fn plain() {\n    let x = 1;\n    ${MARK}\n}\nimpl S {\n${HOLDS_LOCK.replace(MARK, '')}}\n`, 'y;', 3);
+});
+
+test('a file whose top level parses as an error is not read through a function parsed alone (its clean root would differ)', () => {
+  const text = `#![allow(clippy::await_holding_lock)]\n${STRUCT}impl S {\n    pub async fn tick(&self) {'a'\n        ${MARK}\n        other().await;\n    }\npub async fn more(m: Arc<Mutex<u8>>) {\n`;
+  const tree = parse(text)!;
+  assert.equal(tree.rootNode.type, 'ERROR');
+  tree.delete();
+  typeRepeatedly(text, 'let g = self.state.lock().unwrap();', 1);
+});
+
+test('currentTree() is the whole file’s parse, also right after an edit parsed one function alone', () => {
+  const text = `fn a() {\n    ${MARK}\n    let x = 1;\n}\nfn b() {\n    let y = 2;\n}\n`;
+  const doc = new Engine().openDocument(PATH, text, CRATE);
+  try {
+    doc.analyze();
+    const at = text.indexOf(MARK);
+    doc.applyChanges([{ start: at, end: at, text: 'if true { loop {} }' }]);
+    const edited = text.slice(0, at) + 'if true { loop {} }' + text.slice(at);
+    const fresh = parse(edited)!;
+    assert.equal(doc.currentTree()!.rootNode.toString(), fresh.rootNode.toString());
+    fresh.delete();
+  } finally {
+    doc.dispose();
+  }
+});

@@ -66,7 +66,10 @@ function checkFindings(findings: Finding[], text: string, filePath: string): str
   return undefined;
 }
 
-/** The server's path: open, analyse, a few single-character edits re-parsed incrementally, close. */
+/**
+ * The server's path: open, analyse, a few single-character edits re-parsed incrementally, close. Half the time the
+ * document settles between edits (the whole-file parse the server runs when idle), half the time edits follow back to back.
+ */
 function exerciseDocument(engine: Engine, filePath: string, text: string, seed: number): string | undefined {
   const rand = makeRandom(seed);
   const doc = engine.openDocument(filePath, text);
@@ -76,7 +79,8 @@ function exerciseDocument(engine: Engine, filePath: string, text: string, seed: 
       const at = randomInt(rand, doc.text.length + 1);
       const change = rand() < 0.5 ? { start: at, end: at, text: pick3(rand) } : { start: at, end: Math.min(doc.text.length, at + 1), text: '' };
       doc.applyChanges([change]);
-      const result = doc.analyze();
+      let result = doc.analyze();
+      if (rand() < 0.5 && doc.settle()) result = doc.analyze();
       if (doc.text.length > text.length + 10) return 'document text grew more than the edits';
       const bad = result.skipped ? undefined : checkFindings(result.findings, doc.text, filePath);
       if (bad) return `after edit: ${bad}`;

@@ -736,6 +736,8 @@ export class EngineDocument {
   currentTree(): Tree | null {
     this.settle();
     if (this.dirty || !this.tree) this.analyze();
+    // That analysis may have parsed one function alone again: the whole file now, analysed again if it differs.
+    if (this.functionParse && this.catchUp()) this.analyze();
     return this.tree;
   }
 

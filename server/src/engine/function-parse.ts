@@ -31,6 +31,8 @@ type ItemPath = { owners: Node[]; fn: Node };
  * unclosed string): then the whole file must be parsed.
  */
 export function parseEditedFunction(fileTree: Tree, text: TextSource, lines: LineIndex, window: DirtyWindow): FunctionParse | undefined {
+  // A file whose top level is an error: the function's own tree would have a clean root where rules climb to.
+  if (fileTree.rootNode.type !== 'source_file') return undefined;
   const before = itemPathTo(fileTree.rootNode, window.start, window.end);
   if (!before || !bodyHolds(before.fn, window) || before.fn.endIndex - before.fn.startIndex > MAX_FUNCTION_CHARS) return undefined;
   const ranges = includedRanges(fileTree.rootNode, before, lines);
@@ -45,10 +47,14 @@ export function parseEditedFunction(fileTree: Tree, text: TextSource, lines: Lin
   return { tree, target };
 }
 
-/** Whether the whole file's tree has exactly this function (same nodes at the same offsets) where it stands. */
+/**
+ * Whether the whole file's tree has exactly this function (same nodes at the same offsets) where it stands, inside the
+ * same root, modules, impls and traits.
+ */
 export function sameFunctionIn(fileTree: Tree, fn: Node): boolean {
+  const own = itemPathTo(fn.tree.rootNode, fn.startIndex, fn.endIndex);
   const path = itemPathTo(fileTree.rootNode, fn.startIndex, fn.endIndex);
-  return !!path && path.fn.startIndex === fn.startIndex && path.fn.endIndex === fn.endIndex && sameSubtree(path.fn, fn);
+  return !!own && !!path && fileTree.rootNode.type === fn.tree.rootNode.type && sameItems(own, path) && sameSubtree(path.fn, fn);
 }
 
 function implOf(path: ItemPath): Node | null {

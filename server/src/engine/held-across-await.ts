@@ -20,16 +20,16 @@ export interface FunctionAnalysis {
 }
 
 /**
- * The last analysis, keyed by the function's tree (a function re-parsed alone has its own) and the function: the lock and RefCell rules ask for the same function in
- * turn. An open document keeps its tree while other files' facts or the settings change, so those are
- * part of the key too.
+ * The last analysis, for the lock and RefCell rules, which ask for the same function in turn. Keyed by the file being
+ * analysed (a new SourceFile per analysis: an open document's tree outlives keystrokes, edited in place, and its
+ * nodes keep their ids), the function's tree (a function parsed alone has its own) and id, the facts and settings.
  */
-let last: { tree: unknown; fnId: number; facts: number; settings: unknown; analysis: FunctionAnalysis } | undefined;
+let last: { file: unknown; tree: unknown; fnId: number; facts: number; settings: unknown; analysis: FunctionAnalysis } | undefined;
 
 /** Analyses one function item once; rules ask it for the guards of the kind they care about. */
 export function analyseFunction(ctx: FunctionContext): FunctionAnalysis {
-  const key = { tree: ctx.fn.tree, fnId: ctx.fn.id, facts: ctx.workspace.version, settings: ctx.settings };
-  if (last && last.tree === key.tree && last.fnId === key.fnId && last.facts === key.facts && last.settings === key.settings) return last.analysis;
+  const key = { file: ctx.file, tree: ctx.fn.tree, fnId: ctx.fn.id, facts: ctx.workspace.version, settings: ctx.settings };
+  if (last && last.file === key.file && last.tree === key.tree && last.fnId === key.fnId && last.facts === key.facts && last.settings === key.settings) return last.analysis;
   const analysis = computeAnalysis(ctx);
   last = { ...key, analysis };
   return analysis;
