@@ -219,3 +219,26 @@ test('currentTree() is the whole file’s parse, also right after an edit parsed
     doc.dispose();
   }
 });
+
+test('a burst of edits in the function parsed alone and then in another function is analysed as a whole', () => {
+  let text = `fn first(v: Vec<u8>) {\n    ${MARK}\n}\nfn later() {\n    /*there*/\n}\n`;
+  const doc = new Engine().openDocument(PATH, text, CRATE);
+  const type = (marker: string, typed: string) => {
+    const at = text.indexOf(marker);
+    doc.applyChanges([{ start: at, end: at, text: typed }]);
+    text = text.slice(0, at) + typed + text.slice(at);
+  };
+  try {
+    doc.analyze();
+    type(MARK, 'x;');
+    doc.analyze();
+    assert.equal(doc.lastParse, 'function');
+    // Before the next analysis: one more edit in that function (its parse still waits), then one elsewhere.
+    type(MARK, 'std::mem::forget(v);');
+    type('/*there*/', 'y;');
+    assert.deepEqual(ids(doc.analyze().findings), ids(new Engine().checkText(PATH, text, CRATE).findings));
+    assert.equal(doc.analyze().findings.length, 1);
+  } finally {
+    doc.dispose();
+  }
+});
