@@ -6,7 +6,7 @@
 // function alone parses in ~0.25 ms.
 import { parseRanges, type Node, type Range, type Tree } from './parser';
 import { itemPathTo, previousItemEnd, type DirtyWindow } from './incremental';
-import { functionContext } from './syntax';
+import { functionContext, innerAttributes, leadingStart } from './syntax';
 import type { LineIndex } from './text';
 import type { TextSource } from './piece-text';
 
@@ -19,8 +19,6 @@ export interface FunctionParse {
 
 /** Larger functions (machine-made tables) are re-parsed with the file: the whole-file parse has a timeout. */
 const MAX_FUNCTION_CHARS = 200_000;
-
-const PREAMBLE = new Set(['attribute_item', 'line_comment', 'block_comment']);
 
 type ItemPath = { owners: Node[]; fn: Node };
 
@@ -86,10 +84,10 @@ function includedRanges(root: Node, path: ItemPath, lines: LineIndex): Range[] |
     const body = owner.childForFieldName('body');
     const close = body?.lastChild;
     if (!body || close?.type !== '}' || close.isMissing) return undefined;
-    spans.push([preambleStart(owner), Math.max(body.startIndex + 1, innerAttributesEnd(body))]);
+    spans.push([leadingStart(owner), Math.max(body.startIndex + 1, innerAttributesEnd(body))]);
     closers.unshift([close.startIndex, close.endIndex]);
   }
-  spans.push([preambleStart(path.fn), path.fn.endIndex], ...closers);
+  spans.push([leadingStart(path.fn), path.fn.endIndex], ...closers);
   return merged(spans).map(([start, end]) => ({ startIndex: start, endIndex: end, startPosition: point(lines, start), endPosition: point(lines, end) }));
 }
 
@@ -98,27 +96,9 @@ function point(lines: LineIndex, offset: number): { row: number; column: number 
   return { row: p.line, column: p.character };
 }
 
-function preambleStart(item: Node): number {
-  let start = item.startIndex;
-  for (let s = item.previousNamedSibling; s && PREAMBLE.has(s.type); s = s.previousNamedSibling) start = s.startIndex;
-  return start;
-}
-
 /** End of the `#![…]` attributes that open a file or a body (0 when there are none). */
 function innerAttributesEnd(container: Node): number {
-  let end = 0;
-  const cursor = container.walk();
-  try {
-    if (!cursor.gotoFirstChild()) return end;
-    do {
-      const type = cursor.nodeType;
-      if (type === 'inner_attribute_item') end = cursor.endIndex;
-      else if (type !== 'line_comment' && type !== 'block_comment' && type !== '{') break;
-    } while (cursor.gotoNextSibling());
-  } finally {
-    cursor.delete();
-  }
-  return end;
+  return innerAttributes(container).at(-1)?.endIndex ?? 0;
 }
 
 /** Sorted spans with overlapping and touching ones joined (tree-sitter wants ranges in order, apart). */

@@ -2,6 +2,7 @@
 // or the rule's clippy lint in `#[allow(clippy::…)]` / `#![allow(clippy::…)]`.
 import type { Node } from './parser';
 import { rootAt, type SourceFile } from './source';
+import { innerAttributes } from './syntax';
 
 const ALLOW_COMMENT = /\/\/\s*blindspot:\s*allow\(([^)]*)\)/;
 
@@ -50,26 +51,6 @@ function pathTo(root: Node, offset: number): { node: Node; preamble: Node[] }[] 
 function preambleOf(item: Node): Node[] {
   const out: Node[] = [];
   for (let s = item.previousNamedSibling; s && PREAMBLE.has(s.type); s = s.previousNamedSibling) out.push(s);
-  return out;
-}
-
-/**
- * `#![…]` attributes of a file or a body. Rust puts them before everything but comments, so the scan stops at
- * the first item: listing every child of a large file per finding cost 35 ms a keystroke.
- */
-function innerAttributes(container: Node): Node[] {
-  const out: Node[] = [];
-  const cursor = container.walk();
-  try {
-    if (!cursor.gotoFirstChild()) return out;
-    do {
-      const type = cursor.nodeType;
-      if (type === 'inner_attribute_item') out.push(cursor.currentNode);
-      else if (type !== 'line_comment' && type !== 'block_comment' && type !== '{') break;
-    } while (cursor.gotoNextSibling());
-  } finally {
-    cursor.delete();
-  }
   return out;
 }
 

@@ -170,11 +170,36 @@ export function implHeader(impl: Node | null, text: TextSource): string {
 
 const MAX_CONTEXT_LEVELS = 32;
 
-/** The attributes and comments written right before an item (its preceding siblings), as text. */
-function leadingText(item: Node, text: TextSource): string {
+/** Where the attributes and comments written right before an item (its preceding siblings) start. */
+export function leadingStart(item: Node): number {
   let start = item.startIndex;
-  for (let s = item.previousNamedSibling; s && (s.type === 'attribute_item' || s.type.endsWith('comment')); s = s.previousNamedSibling) start = s.startIndex;
-  return text.slice(start, item.startIndex);
+  for (let s = item.previousNamedSibling; s && isLeading(s.type); s = s.previousNamedSibling) start = s.startIndex;
+  return start;
+}
+
+/** The attributes and comments written right before an item, as text. */
+function leadingText(item: Node, text: TextSource): string {
+  return text.slice(leadingStart(item), item.startIndex);
+}
+
+/**
+ * `#![…]` attributes of a file or a body. Rust puts them before everything but comments, so the scan stops at
+ * the first item: listing every child of a large file per finding cost 35 ms a keystroke.
+ */
+export function innerAttributes(container: Node): Node[] {
+  const out: Node[] = [];
+  const cursor = container.walk();
+  try {
+    if (!cursor.gotoFirstChild()) return out;
+    do {
+      const type = cursor.nodeType;
+      if (type === 'inner_attribute_item') out.push(cursor.currentNode);
+      else if (type !== 'line_comment' && type !== 'block_comment' && type !== '{') break;
+    } while (cursor.gotoNextSibling());
+  } finally {
+    cursor.delete();
+  }
+  return out;
 }
 
 /**
