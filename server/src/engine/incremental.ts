@@ -64,9 +64,13 @@ export function functionAround(root: Node, start: number, end: number): { fn: No
 /** The item-level function containing [start, end), found from the root down. */
 export function itemFunctionAt(root: Node, start: number, end: number): { fn: Node; impl: Node | null } | undefined {
   const path = itemPathTo(root, start, end);
-  if (!path) return undefined;
+  return path && { fn: path.fn, impl: implOf(path) };
+}
+
+/** The impl or trait a function of `path` belongs to (a module is not one). */
+export function implOf(path: { owners: Node[] }): Node | null {
   const owner = path.owners[path.owners.length - 1];
-  return { fn: path.fn, impl: owner && owner.type !== 'mod_item' ? owner : null };
+  return owner && owner.type !== 'mod_item' ? owner : null;
 }
 
 /** The item-level function containing [start, end) and the modules, impls and traits around it, outermost first. */
