@@ -178,6 +178,7 @@ export class DocumentStore {
 
   schedule(doc: OpenDocument, delayMs: number): void {
     doc.timer?.();
+    doc.timer = undefined;
     if (this.paused) return;
     doc.timer = later(delayMs, () => {
       doc.timer = undefined;
